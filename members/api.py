@@ -1,0 +1,77 @@
+"""Workspace API: who am I here, and the members of this workspace."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.response import Response
+
+from members.serializers import InvitationSerializer, MemberSerializer, RoleSerializer
+from members.services import invitation_create, invitation_revoke, invitations_open
+from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi
+from tenants.selectors import workspace_members
+from tenants.services.memberships import membership_change_role, membership_remove
+
+
+class WorkspaceMeApi(WorkspaceApi):
+    roles = ALL_ROLES
+
+    def get(self, request):
+        user = request.user
+        return Response(
+            {
+                "id": user.pk,
+                "email": user.email,
+                "full_name": user.full_name,
+                "is_vendor_staff": user.is_staff,
+                "workspace": {"slug": self.workspace.slug, "name": self.workspace.name},
+                "role": self.membership.role if self.membership else None,
+            }
+        )
+
+
+class MemberListApi(WorkspaceApi):
+    roles = MANAGERS
+
+    def get(self, request):
+        members = workspace_members(workspace=self.workspace)
+        return Response({"results": MemberSerializer(members, many=True).data})
+
+
+class MemberDetailApi(WorkspaceApi):
+    roles = MANAGERS
+
+    def patch(self, request, membership_id: int):
+        payload = RoleSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        membership = membership_change_role(
+            actor=request.user, workspace=self.workspace, membership_id=membership_id,
+            role=payload.validated_data["role"],
+        )
+        return Response(MemberSerializer(membership).data)
+
+    def delete(self, request, membership_id: int):
+        membership_remove(actor=request.user, workspace=self.workspace, membership_id=membership_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class InvitationListApi(WorkspaceApi):
+    roles = MANAGERS
+
+    def get(self, request):
+        return Response({"results": InvitationSerializer(invitations_open(), many=True).data})
+
+    def post(self, request):
+        payload = InvitationSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        invitation, _ = invitation_create(
+            actor=request.user, workspace=self.workspace, **payload.validated_data
+        )
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class InvitationDetailApi(WorkspaceApi):
+    roles = MANAGERS
+
+    def delete(self, request, invitation_id: int):
+        invitation_revoke(actor=request.user, workspace=self.workspace, invitation_id=invitation_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

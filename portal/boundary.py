@@ -1,0 +1,149 @@
+"""The tenant boundary: the one gate every workspace page and API endpoint goes through.
+
+A workspace view subclasses `WorkspaceView` (pages) or `WorkspaceApi` (DRF) and declares
+`roles`: the membership roles that may use it, either one set for every method or a mapping of
+HTTP method to set. Before any handler runs, the boundary
+
+1. resolves the workspace from the host (TenantMainMiddleware did the lookup; the public
+   schema is not a workspace, so workspace routes 404 there),
+2. authenticates (session for pages; session or personal access token for the API, which DRF
+   does inside the view, so the check runs there too),
+3. checks that the user is a member with one of the declared roles (vendor staff pass unless
+   the view opts out) — anything else is a 404, exactly like a missing page,
+4. refuses members of a suspended workspace with a clear 403.
+
+A view that declares no roles raises at `as_view()`, so it cannot be routed. A view open to
+anonymous visitors (login, accepting an invitation) must say so with `DANGEROUSLY_ANONYMOUS`.
+Subclasses may not override `dispatch` or `initial`, so nothing can run before the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+from django.http import Http404
+from django.shortcuts import render
+from django.views import View
+from rest_framework import exceptions
+from rest_framework.views import APIView
+
+from portal.errors import WorkspaceSuspendedError
+from tenants.models import Membership, Role
+
+DANGEROUSLY_ANONYMOUS = "dangerously_anonymous"
+ALL_ROLES = frozenset(Role.values)
+MANAGERS = frozenset({Role.CLIENT_MANAGER})
+_GUARDED = ("dispatch", "initial")
+
+
+class NotAuthenticated(Exception):
+    pass
+
+
+class WorkspaceBoundary:
+    roles: frozenset[str] | Mapping[str, frozenset[str]] | str | None = None
+    allow_vendor_staff: bool = True
+    available_when_suspended: bool = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ == __name__:
+            return
+        for name in _GUARDED:
+            if name in cls.__dict__:
+                raise TypeError(f"{cls.__name__} may not override {name}(): the boundary runs there.")
+
+    @classmethod
+    def roles_validate(cls) -> None:
+        roles = cls.roles
+        if roles == DANGEROUSLY_ANONYMOUS:
+            return
+        sets = roles.values() if isinstance(roles, Mapping) else [roles]
+        if not roles or any(not isinstance(s, frozenset | set) or not s for s in sets):
+            raise ImproperlyConfigured(
+                f"{cls.__module__}.{cls.__name__} declares no roles; a workspace view must "
+                "declare `roles` (or DANGEROUSLY_ANONYMOUS) before it can be routed."
+            )
+        unknown = set().union(*sets) - ALL_ROLES
+        if unknown:
+            raise ImproperlyConfigured(f"{cls.__name__} declares unknown roles {sorted(unknown)}.")
+
+    @classmethod
+    def roles_for(cls, method: str) -> frozenset[str] | str:
+        """The roles allowed for an HTTP method; an empty set when the method is not declared."""
+        roles = cls.roles
+        if roles == DANGEROUSLY_ANONYMOUS or not isinstance(roles, Mapping):
+            return roles
+        method = "GET" if method in ("HEAD", "OPTIONS") else method
+        return frozenset(roles.get(method, ()))
+
+    def boundary_check(self, request, user) -> Membership | None:
+        workspace = getattr(request, "tenant", None) or connection.tenant
+        if workspace is None or workspace.is_public:
+            raise Http404("Not a workspace.")
+        roles = self.roles_for(request.method)
+        if roles == DANGEROUSLY_ANONYMOUS:
+            membership = None
+        else:
+            if not user.is_authenticated:
+                raise NotAuthenticated
+            membership = Membership.objects.filter(user=user, workspace=workspace).first()
+            staff_pass = user.is_staff and self.allow_vendor_staff
+            if not staff_pass and (membership is None or membership.role not in roles):
+                raise Http404("No such page.")
+        if workspace.is_suspended and not self.available_when_suspended and not user.is_staff:
+            raise WorkspaceSuspendedError(
+                f"The {workspace.name} workspace is suspended. Contact your account manager."
+            )
+        self.workspace = workspace
+        self.membership = membership
+        return membership
+
+
+class WorkspaceView(WorkspaceBoundary, View):
+    """Base of every workspace page."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        cls.roles_validate()
+        return super().as_view(**initkwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            self.boundary_check(request, request.user)
+        except NotAuthenticated:
+            return redirect_to_login(request.get_full_path())
+        except WorkspaceSuspendedError as error:
+            return render(
+                request, "portal/suspended.html", {"message": error.message}, status=403
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs) if hasattr(super(), "get_context_data") else {}
+        context.update(workspace=self.workspace, membership=self.membership, **kwargs)
+        return context
+
+
+class WorkspaceApi(WorkspaceBoundary, APIView):
+    """Base of every workspace API endpoint."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        cls.roles_validate()
+        return super().as_view(**initkwargs)
+
+    def get_permissions(self):
+        if self.roles_for(self.request.method) == DANGEROUSLY_ANONYMOUS:
+            return []
+        return super().get_permissions()
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # authentication, permissions, throttles
+        try:
+            self.boundary_check(request, request.user)
+        except NotAuthenticated:
+            raise exceptions.NotAuthenticated() from None

@@ -1,0 +1,29 @@
+"""Routes served on every workspace host (<slug>.<PORTAL_DOMAIN>)."""
+
+from django.urls import path
+
+from members import api, views
+from portal.urls_auth import auth_patterns
+
+urlpatterns = [
+    path("", views.WorkspaceHomeView.as_view(), name="home"),
+    path("members/", views.MemberListView.as_view(), name="members"),
+    path("members/<int:membership_id>/role/", views.MemberRoleView.as_view(), name="member_role"),
+    path("members/<int:membership_id>/remove/", views.MemberRemoveView.as_view(), name="member_remove"),
+    path(
+        "invitations/<int:invitation_id>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.InvitationAcceptView.as_view(), name="invitation_accept"),
+    path("api/v1/me/", api.WorkspaceMeApi.as_view(), name="api_me"),
+    path("api/v1/members/", api.MemberListApi.as_view(), name="api_members"),
+    path("api/v1/members/<int:membership_id>/", api.MemberDetailApi.as_view(), name="api_member"),
+    path("api/v1/invitations/", api.InvitationListApi.as_view(), name="api_invitations"),
+    path(
+        "api/v1/invitations/<int:invitation_id>/",
+        api.InvitationDetailApi.as_view(),
+        name="api_invitation",
+    ),
+    *auth_patterns(workspace=True),
+]

@@ -1,0 +1,23 @@
+from rest_framework import authentication, exceptions
+
+from tenants.services.tokens import token_authenticate
+
+
+class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer pat_...` with a personal access token."""
+
+    keyword = "Bearer"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0] != self.keyword:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Malformed Authorization header.")
+        user = token_authenticate(header[1])
+        if user is None:
+            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        return user, None
+
+    def authenticate_header(self, request):
+        return self.keyword
