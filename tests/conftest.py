@@ -1,0 +1,88 @@
+"""Shared fixtures: two provisioned workspaces (acme, globex) with one member of every role.
+
+The workspaces and people are created once per session, committed, before any test runs; each
+test then runs inside a transaction that is rolled back, so tests cannot leak into each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tenants.models import Membership, Role, User, Workspace
+
+PASSWORD = "correct-horse-battery-staple"
+SLUGS = ("acme", "globex")
+
+
+@dataclass
+class Tenant:
+    workspace: Workspace
+    host: str
+    users: dict[str, User] = field(default_factory=dict)  # role -> user
+
+    def client(self, user: User | None = None, **extra) -> Client:
+        client = Client(HTTP_HOST=self.host, **extra)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.services.workspaces import workspace_provision
+
+    with django_db_blocker.unblock():
+        staff = User.objects.create_user(email="staff@vendor.test", password=PASSWORD, is_staff=True)
+        for slug in SLUGS:
+            workspace = workspace_provision(actor=staff, slug=slug, name=f"{slug.title()} Labs")
+            for role in Role.values:
+                user = User.objects.create_user(
+                    email=f"{role.split('_')[-1]}@{slug}.test", password=PASSWORD,
+                    full_name=f"{slug.title()} {role}",
+                )
+                Membership.objects.create(user=user, workspace=workspace, role=role)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test():
+    yield
+    connection.set_schema_to_public()
+
+
+def _tenant(slug: str) -> Tenant:
+    workspace = Workspace.objects.get(slug=slug)
+    tenant = Tenant(workspace=workspace, host=f"{slug}.localhost")
+    for membership in Membership.objects.filter(workspace=workspace).select_related("user"):
+        tenant.users[membership.role] = membership.user
+    return tenant
+
+
+@pytest.fixture
+def acme(db) -> Tenant:
+    return _tenant("acme")
+
+
+@pytest.fixture
+def globex(db) -> Tenant:
+    return _tenant("globex")
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return User.objects.get(email="staff@vendor.test")
+
+
+@pytest.fixture
+def public_client(db):
+    def make(user: User | None = None) -> Client:
+        client = Client(HTTP_HOST="localhost")
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
