@@ -25,8 +25,8 @@ def invitation_digest(token: str) -> str:
 
 
 def _current_workspace() -> Workspace:
-    workspace = connection.tenant
-    if workspace is None or workspace.schema_name == settings.PUBLIC_SCHEMA_NAME:
+    workspace = getattr(connection, "tenant", None)
+    if not isinstance(workspace, Workspace) or workspace.schema_name == settings.PUBLIC_SCHEMA_NAME:
         raise RuntimeError("Invitations live in a workspace schema; select one first.")
     return workspace
 

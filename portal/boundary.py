@@ -21,9 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.http import Http404
 from django.shortcuts import render
 from django.views import View
@@ -81,8 +81,8 @@ class WorkspaceBoundary:
         return frozenset(roles.get(method, ()))
 
     def boundary_check(self, request, user) -> Membership | None:
-        workspace = getattr(request, "tenant", None) or connection.tenant
-        if workspace is None or workspace.is_public:
+        workspace = getattr(request, "tenant", None)
+        if workspace is None or workspace.schema_name == settings.PUBLIC_SCHEMA_NAME:
             raise Http404("Not a workspace.")
         roles = self.roles_for(request.method)
         if roles == DANGEROUSLY_ANONYMOUS:

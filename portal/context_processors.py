@@ -1,7 +1,7 @@
-from django.db import connection
+from django.conf import settings
 
 
 def portal(request):
-    tenant = getattr(request, "tenant", None) or connection.tenant
-    workspace = tenant if tenant is not None and not tenant.is_public else None
-    return {"current_workspace": workspace}
+    tenant = getattr(request, "tenant", None)
+    is_workspace = tenant is not None and tenant.schema_name != settings.PUBLIC_SCHEMA_NAME
+    return {"current_workspace": tenant if is_workspace else None}

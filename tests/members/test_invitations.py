@@ -1,0 +1,125 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from members.models import Invitation
+from members.services import invitation_create, invitations_expire
+from members.tasks import invitation_send
+from tenants.models import Membership, Role, User
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def invite(acme):
+    def make(email="newbie@example.com", role=Role.ANNOTATOR):
+        connection.set_tenant(acme.workspace)
+        invitation, token = invitation_create(
+            actor=acme.users[Role.CLIENT_MANAGER], workspace=acme.workspace, email=email, role=role
+        )
+        return invitation, token
+
+    return make
+
+
+def test_invite_through_the_members_page_queues_the_email(acme, django_capture_on_commit_callbacks):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = client.post("/members/", {"email": "New@Example.com", "role": "auditor"})
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    connection.set_tenant(acme.workspace)
+    assert Invitation.objects.get().email == "new@example.com"
+
+
+def test_bad_invitation_input_is_a_400_with_fields(acme):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.post(
+        "/api/v1/invitations/", {"email": "not-an-email", "role": "boss"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "invalid"
+    assert set(body["fields"]) == {"email", "role"}
+    connection.set_tenant(acme.workspace)
+    assert not Invitation.objects.exists()
+
+
+def test_inviting_a_member_is_a_conflict(acme):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.post(
+        "/api/v1/invitations/", {"email": "viewer@acme.test", "role": "annotator"},
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_member"
+
+
+def test_email_carries_a_working_link(acme, invite):
+    invitation, token = invite()
+    invitation_send(invitation.pk, token)
+    invitation_send(invitation.pk, token)  # a retry does not send twice
+    assert len(mail.outbox) == 1
+    assert f"http://acme.localhost:8000/invitations/{token}/" in mail.outbox[0].body
+    assert "Acme Labs" in mail.outbox[0].subject
+
+
+def test_accept_creates_the_user_and_membership_and_signs_in(acme, invite):
+    invitation, token = invite()
+    client = acme.client()
+    page = client.get(f"/invitations/{token}/")
+    assert page.status_code == 200 and "Join Acme Labs" in page.content.decode()
+    response = client.post(f"/invitations/{token}/", {"full_name": "New Bie", "password": "Quiet-Meadow-42"})
+    assert response.status_code == 302
+    user = User.objects.get(email="newbie@example.com")
+    assert user.check_password("Quiet-Meadow-42")
+    assert Membership.objects.get(user=user, workspace=acme.workspace).role == Role.ANNOTATOR
+    connection.set_schema_to_public()
+    assert client.get("/").status_code == 200  # signed in
+    connection.set_schema_to_public()
+    assert client.get(f"/invitations/{token}/").status_code == 404  # used
+
+
+def test_weak_password_is_refused_and_nothing_is_written(acme, invite):
+    _, token = invite()
+    response = acme.client().post(f"/invitations/{token}/", {"password": "123"})
+    assert response.status_code == 400
+    assert not User.objects.filter(email="newbie@example.com").exists()
+    connection.set_tenant(acme.workspace)
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_existing_user_must_sign_in_as_the_invited_address(acme, globex, invite):
+    person = globex.users[Role.ANNOTATOR]
+    _, token = invite(email=person.email, role=Role.AUDITOR)
+    anonymous = acme.client().post(f"/invitations/{token}/", {})
+    assert anonymous.status_code == 400
+    assert not Membership.objects.filter(user=person, workspace=acme.workspace).exists()
+    connection.set_schema_to_public()
+    accepted = acme.client(person).post(f"/invitations/{token}/", {})
+    assert accepted.status_code == 302
+    assert Membership.objects.get(user=person, workspace=acme.workspace).role == Role.AUDITOR
+    assert person.check_password(PASSWORD)
+
+
+def test_expired_invitations_are_refused_and_swept(acme, invite):
+    invitation, token = invite()
+    Invitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    assert acme.client().get(f"/invitations/{token}/").status_code == 404
+    connection.set_tenant(acme.workspace)
+    assert invitations_expire() == 1
+
+
+def test_a_token_from_one_workspace_is_unknown_in_another(globex, invite):
+    _, token = invite()
+    assert globex.client().get(f"/invitations/{token}/").status_code == 404
+
+
+def test_reinviting_revokes_the_previous_invitation(acme, invite):
+    first, first_token = invite()
+    invite()
+    first.refresh_from_db()
+    assert first.revoked_at is not None
+    assert acme.client().get(f"/invitations/{first_token}/").status_code == 404
