@@ -59,7 +59,7 @@ def broker_settings() -> tuple[str, dict]:
     url = os.environ.get("CELERY_BROKER_URL")
     if url:
         return url, {}
-    folder = DATA_DIR / "broker"
+    folder = Path(os.environ.get("PORTAL_BROKER_DIR", DATA_DIR / "broker"))
     for sub in ("queue", "processed"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return "filesystem://", {

@@ -32,9 +32,23 @@ class Tenant:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.services.workspaces import workspace_provision
 
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        # pytest-django creates the test database only when a collected test asks for `db`;
+        # tests that commit for a real worker or server do not, so make sure it exists.
+        with django_db_blocker.unblock():
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+
+        def teardown():
+            with django_db_blocker.unblock():
+                teardown_databases(created, verbosity=0)
+
+        request.addfinalizer(teardown)
+    assert connection.settings_dict["NAME"].startswith("test_")
     with django_db_blocker.unblock():
         staff = User.objects.create_user(email="staff@vendor.test", password=PASSWORD, is_staff=True)
         for slug in SLUGS:

@@ -58,7 +58,7 @@ def catalog(schema: str) -> dict[str, list]:
 
 
 @pytest.fixture
-def two_schemas(django_db_blocker):
+def two_schemas(django_db_setup, django_db_blocker):
     names = ("ws_by_template", "ws_by_migrating")
     with django_db_blocker.unblock():
         yield names
