@@ -44,7 +44,9 @@ class MemberDetailApi(WorkspaceApi):
         payload = RoleSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         membership = membership_change_role(
-            actor=request.user, workspace=self.workspace, membership_id=membership_id,
+            actor=request.user,
+            workspace=self.workspace,
+            membership_id=membership_id,
             role=payload.validated_data["role"],
         )
         return Response(MemberSerializer(membership).data)

@@ -33,8 +33,4 @@ class Invitation(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return (
-            self.accepted_at is None
-            and self.revoked_at is None
-            and self.expires_at > timezone.now()
-        )
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()

@@ -44,17 +44,20 @@ def invitation_create(
         validate_email(email)
     except ValidationError:
         raise DomainError(
-            f"'{email}' is not an email address.", code="invalid_email",
+            f"'{email}' is not an email address.",
+            code="invalid_email",
             fields={"email": ["Enter a valid email address."]},
         ) from None
     if role not in Role.values:
         raise DomainError(
-            f"'{role}' is not a role.", code="invalid_role",
+            f"'{role}' is not a role.",
+            code="invalid_role",
             fields={"role": [f"Choose one of: {', '.join(Role.values)}."]},
         )
     if Membership.objects.filter(workspace=workspace, user__email=email).exists():
         raise ConflictError(
-            f"{email} is already a member.", code="already_member",
+            f"{email} is already a member.",
+            code="already_member",
             fields={"email": ["Already a member of this workspace."]},
         )
     now = timezone.now()
@@ -64,11 +67,17 @@ def invitation_create(
     )
     token = secrets.token_urlsafe(32)
     invitation = Invitation.objects.create(
-        email=email, role=role, digest=invitation_digest(token), invited_by=actor,
+        email=email,
+        role=role,
+        digest=invitation_digest(token),
+        invited_by=actor,
         expires_at=now + settings.INVITATION_TTL,
     )
     audit_record(
-        actor=actor, action="invitation.created", workspace=workspace, target=email,
+        actor=actor,
+        action="invitation.created",
+        workspace=workspace,
+        target=email,
         data={"role": role, "invitation_id": invitation.pk},
     )
     task_enqueue_on_commit(invitation_send, invitation.pk, token)
@@ -96,9 +105,7 @@ def invitation_accept(
     An existing user must be signed in as the invited address to accept.
     """
     workspace = _current_workspace()
-    invitation = (
-        Invitation.objects.select_for_update().filter(digest=invitation_digest(token or "")).first()
-    )
+    invitation = Invitation.objects.select_for_update().filter(digest=invitation_digest(token or "")).first()
     if invitation is None or not invitation.is_open:
         raise NotFoundError("This invitation is invalid, used or expired.", code="invitation_invalid")
     existing = User.objects.filter(email=invitation.email).first()
@@ -110,7 +117,8 @@ def invitation_accept(
             validate_password(password, user=candidate)
         except ValidationError as error:
             raise DomainError(
-                "The password is too weak.", code="weak_password",
+                "The password is too weak.",
+                code="weak_password",
                 fields={"password": list(error.messages)},
             ) from None
         existing = User.objects.create_user(
@@ -124,9 +132,7 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = existing
     invitation.save(update_fields=["accepted_at", "accepted_by"])
-    audit_record(
-        actor=existing, action="invitation.accepted", workspace=workspace, target=invitation.email
-    )
+    audit_record(actor=existing, action="invitation.accepted", workspace=workspace, target=invitation.email)
     return existing
 
 

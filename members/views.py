@@ -71,7 +71,9 @@ class MemberRoleView(WorkspaceView):
             return redirect("members")
         try:
             membership = membership_change_role(
-                actor=request.user, workspace=self.workspace, membership_id=membership_id,
+                actor=request.user,
+                workspace=self.workspace,
+                membership_id=membership_id,
                 role=form.cleaned_data["role"],
             )
         except DomainError as error:

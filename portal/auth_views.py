@@ -12,10 +12,18 @@ from portal.tasks import task_enqueue_on_commit
 class QueuedPasswordResetForm(PasswordResetForm):
     """Sends the reset email from a worker instead of the request."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email,
-                  to_email, html_email_template_name=None):
-        from tenants.tasks import email_send
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
         from django.template import loader
+
+        from tenants.tasks import email_send
 
         subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
         body = loader.render_to_string(email_template_name, context)

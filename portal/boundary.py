@@ -117,9 +117,7 @@ class WorkspaceView(WorkspaceBoundary, View):
         except NotAuthenticated:
             return redirect_to_login(request.get_full_path())
         except WorkspaceSuspendedError as error:
-            return render(
-                request, "portal/suspended.html", {"message": error.message}, status=403
-            )
+            return render(request, "portal/suspended.html", {"message": error.message}, status=403)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

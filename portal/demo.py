@@ -23,8 +23,11 @@ def _user(email: str, full_name: str, *, staff: bool = False) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(
-            email=email, password=DEMO_PASSWORD, full_name=full_name,
-            is_staff=staff, is_superuser=staff,
+            email=email,
+            password=DEMO_PASSWORD,
+            full_name=full_name,
+            is_staff=staff,
+            is_superuser=staff,
         )
     return user
 
@@ -44,6 +47,8 @@ def demo_seed() -> list[tuple[str, str, str]]:
     # One expert works for both clients, in different roles.
     expert = _user("expert@vendor.test", "Eli Expert")
     for slug, role in (("acme", Role.ANNOTATOR), ("globex", Role.AUDITOR)):
-        Membership.objects.get_or_create(user=expert, workspace=workspace_by_slug(slug), defaults={"role": role})
+        Membership.objects.get_or_create(
+            user=expert, workspace=workspace_by_slug(slug), defaults={"role": role}
+        )
     logins.append(("acme + globex", "expert@vendor.test", "annotator in acme, auditor in globex"))
     return logins

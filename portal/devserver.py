@@ -34,7 +34,9 @@ def _stop_embedded_postgres() -> None:
 
     from portal.embedded import DATA_DIR
 
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=DATA_DIR / "pg", user="pgserver" if os.geteuid() == 0 else None)
+    pg_ctl(
+        ["-w", "-m", "fast", "stop"], pgdata=DATA_DIR / "pg", user="pgserver" if os.geteuid() == 0 else None
+    )
 
 
 def main() -> int:
@@ -52,8 +54,7 @@ def main() -> int:
     processes = {
         "web": subprocess.Popen([*MANAGE, "runserver", f"0.0.0.0:{port}", "--noreload"]),
         "worker": subprocess.Popen(
-            [PYTHON, "-m", "celery", "-A", "portal", "worker", "--loglevel", "INFO",
-             "--concurrency", "2"]
+            [PYTHON, "-m", "celery", "-A", "portal", "worker", "--loglevel", "INFO", "--concurrency", "2"]
         ),
         "beat": subprocess.Popen([PYTHON, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO"]),
     }

@@ -17,7 +17,9 @@ EMBEDDED_DATABASE_NAME = "portal"
 def embedded_postgres_host() -> str:
     """Start (or reuse) the embedded PostgreSQL server and return its socket directory."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(DATA_DIR))  # pgserver keeps its lock file there
+    runtime = DATA_DIR / "run"  # pgserver keeps its lock file in the runtime directory
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
 
     import pgserver
     import psycopg

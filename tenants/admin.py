@@ -4,7 +4,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from tenants.models import AuditLog, Domain, Membership, PersonalAccessToken, User, Workspace
 
 
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]

@@ -15,15 +15,11 @@ def membership_for(*, user: User, workspace: Workspace) -> Membership | None:
 
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("workspace").order_by(
-        "workspace__name"
-    )
+    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
 
 
 def workspace_members(*, workspace: Workspace) -> QuerySet[Membership]:
-    return Membership.objects.filter(workspace=workspace).select_related("user").order_by(
-        "user__email"
-    )
+    return Membership.objects.filter(workspace=workspace).select_related("user").order_by("user__email")
 
 
 def workspace_list() -> QuerySet[Workspace]:

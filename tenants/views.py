@@ -102,7 +102,9 @@ class ConsoleWorkspacesView(StaffOnlyMixin, TemplateView):
                 if not error.fields:
                     form.add_error(None, error.message)
             else:
-                messages.success(request, f"Workspace {workspace.name} is ready at {workspace_url(workspace)}.")
+                messages.success(
+                    request, f"Workspace {workspace.name} is ready at {workspace_url(workspace)}."
+                )
                 return redirect("console")
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -114,7 +116,9 @@ class ConsoleWorkspaceStatusView(StaffOnlyMixin, TemplateView):
             raise Http404
         try:
             if action == "suspend":
-                workspace_suspend(actor=request.user, workspace=workspace, reason=request.POST.get("reason", ""))
+                workspace_suspend(
+                    actor=request.user, workspace=workspace, reason=request.POST.get("reason", "")
+                )
                 messages.success(request, f"{workspace.name} is suspended.")
             else:
                 workspace_reactivate(actor=request.user, workspace=workspace)

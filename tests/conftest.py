@@ -55,7 +55,8 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
             workspace = workspace_provision(actor=staff, slug=slug, name=f"{slug.title()} Labs")
             for role in Role.values:
                 user = User.objects.create_user(
-                    email=f"{role.split('_')[-1]}@{slug}.test", password=PASSWORD,
+                    email=f"{role.split('_')[-1]}@{slug}.test",
+                    password=PASSWORD,
                     full_name=f"{slug.title()} {role}",
                 )
                 Membership.objects.create(user=user, workspace=workspace, role=role)

@@ -60,8 +60,21 @@ def running(command: list[str], env: dict[str, str], log: Path):
 
 @contextmanager
 def celery_worker(env: dict[str, str], log: Path):
-    command = [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool", "solo",
-               "--loglevel", "INFO", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "portal",
+        "worker",
+        "--pool",
+        "solo",
+        "--loglevel",
+        "INFO",
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+    ]
     with running(command, env, log) as process:
         yield process
 

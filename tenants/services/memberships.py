@@ -34,13 +34,9 @@ def _locked_membership(workspace: Workspace, membership_id: int) -> Membership:
 def _keep_one_manager(workspace: Workspace, membership: Membership) -> None:
     if membership.role != Role.CLIENT_MANAGER:
         return
-    managers = Membership.objects.select_for_update().filter(
-        workspace=workspace, role=Role.CLIENT_MANAGER
-    )
+    managers = Membership.objects.select_for_update().filter(workspace=workspace, role=Role.CLIENT_MANAGER)
     if managers.count() <= 1:
-        raise ConflictError(
-            "A workspace keeps at least one client manager.", code="last_manager"
-        )
+        raise ConflictError("A workspace keeps at least one client manager.", code="last_manager")
 
 
 @transaction.atomic
@@ -52,16 +48,17 @@ def membership_add(*, actor: User | None, workspace: Workspace, user: User, role
     if not created:
         raise ConflictError(f"{user.email} is already a member.", code="already_member")
     audit_record(
-        actor=actor, action="membership.added", workspace=workspace, target=user.email,
+        actor=actor,
+        action="membership.added",
+        workspace=workspace,
+        target=user.email,
         data={"role": role},
     )
     return membership
 
 
 @transaction.atomic
-def membership_change_role(
-    *, actor: User, workspace: Workspace, membership_id: int, role: str
-) -> Membership:
+def membership_change_role(*, actor: User, workspace: Workspace, membership_id: int, role: str) -> Membership:
     role = _role_validate(role)
     membership = _locked_membership(workspace, membership_id)
     if membership.role == role:
@@ -71,8 +68,11 @@ def membership_change_role(
     membership.role = role
     membership.save(update_fields=["role"])
     audit_record(
-        actor=actor, action="membership.role_changed", workspace=workspace,
-        target=membership.user.email, data={"from": previous, "to": role},
+        actor=actor,
+        action="membership.role_changed",
+        workspace=workspace,
+        target=membership.user.email,
+        data={"from": previous, "to": role},
     )
     return membership
 
@@ -83,6 +83,9 @@ def membership_remove(*, actor: User, workspace: Workspace, membership_id: int) 
     _keep_one_manager(workspace, membership)
     membership.delete()
     audit_record(
-        actor=actor, action="membership.removed", workspace=workspace,
-        target=membership.user.email, data={"role": membership.role},
+        actor=actor,
+        action="membership.removed",
+        workspace=workspace,
+        target=membership.user.email,
+        data={"role": membership.role},
     )

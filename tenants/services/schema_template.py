@@ -83,9 +83,7 @@ def _capture(scratch_schema: str) -> dict:
         with connection.execute_wrapper(recorder):
             run_migrations([], _migrate_options(), "template", scratch_schema)
         with connection.cursor() as cursor:
-            cursor.execute(
-                f'SELECT app, name FROM "{scratch_schema}".django_migrations ORDER BY id'
-            )
+            cursor.execute(f'SELECT app, name FROM "{scratch_schema}".django_migrations ORDER BY id')
             migrations = [list(row) for row in cursor.fetchall()]
     finally:
         connection.set_schema_to_public()

@@ -15,9 +15,28 @@ from tenants.services.schema_template import schema_create_from_template, schema
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,28}[a-z0-9]$")
 RESERVED_SLUGS = frozenset(
     {
-        "www", "api", "admin", "public", "console", "static", "media", "mail", "smtp", "app",
-        "portal", "status", "help", "support", "docs", "auth", "login", "billing", "vendor",
-        "localhost", "test", "template",
+        "www",
+        "api",
+        "admin",
+        "public",
+        "console",
+        "static",
+        "media",
+        "mail",
+        "smtp",
+        "app",
+        "portal",
+        "status",
+        "help",
+        "support",
+        "docs",
+        "auth",
+        "login",
+        "billing",
+        "vendor",
+        "localhost",
+        "test",
+        "template",
     }
 )
 
@@ -80,9 +99,7 @@ def workspace_provision(
         )
         Domain.objects.create(domain=workspace_domain(slug), tenant=workspace, is_primary=True)
         schema_create_from_template(schema_name=workspace.schema_name, template=template)
-        audit_record(
-            actor=actor, action="workspace.provisioned", workspace=workspace, target=slug
-        )
+        audit_record(actor=actor, action="workspace.provisioned", workspace=workspace, target=slug)
         if manager_email:
             connection.set_tenant(workspace)
             try:
@@ -102,7 +119,10 @@ def workspace_suspend(*, actor: User, workspace: Workspace, reason: str = "") ->
     workspace.status = Workspace.Status.SUSPENDED
     workspace.save(update_fields=["status"])
     audit_record(
-        actor=actor, action="workspace.suspended", workspace=workspace, target=workspace.slug,
+        actor=actor,
+        action="workspace.suspended",
+        workspace=workspace,
+        target=workspace.slug,
         data={"reason": reason},
     )
     return workspace
@@ -115,9 +135,7 @@ def workspace_reactivate(*, actor: User, workspace: Workspace) -> Workspace:
         raise ConflictError(f"{workspace.name} is not suspended.", code="not_suspended")
     workspace.status = Workspace.Status.ACTIVE
     workspace.save(update_fields=["status"])
-    audit_record(
-        actor=actor, action="workspace.reactivated", workspace=workspace, target=workspace.slug
-    )
+    audit_record(actor=actor, action="workspace.reactivated", workspace=workspace, target=workspace.slug)
     return workspace
 
 

@@ -50,7 +50,8 @@ def test_bad_invitation_input_is_a_400_with_fields(acme):
 def test_inviting_a_member_is_a_conflict(acme):
     client = acme.client(acme.users[Role.CLIENT_MANAGER])
     response = client.post(
-        "/api/v1/invitations/", {"email": "viewer@acme.test", "role": "annotator"},
+        "/api/v1/invitations/",
+        {"email": "viewer@acme.test", "role": "annotator"},
         content_type="application/json",
     )
     assert response.status_code == 409

@@ -25,8 +25,14 @@ def browser_page():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         page = browser.new_page()
         yield page
@@ -36,8 +42,9 @@ def browser_page():
 @pytest.fixture
 def portal_url(django_db_setup, django_db_blocker, tmp_path):
     port = free_port()
-    with django_db_blocker.unblock(), web_server(
-        process_env(PORTAL_PORT=str(port)), tmp_path / "web.log", port
+    with (
+        django_db_blocker.unblock(),
+        web_server(process_env(PORTAL_PORT=str(port)), tmp_path / "web.log", port),
     ):
         yield lambda host, path="/": f"http://{host}:{port}{path}"
 

@@ -20,8 +20,13 @@ from tenants.models import Membership, Role
 
 WORKSPACE_URLCONF = "portal.urls_workspace"
 METHODS = ("get", "post", "patch", "delete")
-NOT_COMPARED = ("django_session", "axes_accessattempt", "axes_accesslog", "axes_accessfailurelog",
-                "axes_accessattemptexpiration")
+NOT_COMPARED = (
+    "django_session",
+    "axes_accessattempt",
+    "axes_accesslog",
+    "axes_accessfailurelog",
+    "axes_accessattemptexpiration",
+)
 
 
 def _walk(patterns, prefix=""):
@@ -68,7 +73,7 @@ def database_fingerprint() -> str:
             if table in NOT_COMPARED:
                 continue
             cursor.execute(
-                f'SELECT md5(coalesce(string_agg(t::text, \'|\' ORDER BY t::text), \'\')) '
+                f"SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
                 f'FROM "{schema}"."{table}" t'
             )
             digest.update(f"{schema}.{table}:{cursor.fetchone()[0]}".encode())
@@ -80,14 +85,18 @@ def matrix(acme, globex):
     """Sample objects for URL arguments, in acme; and the markers of globex's data."""
     connection.set_tenant(acme.workspace)
     _, acme_token = invitation_create(
-        actor=acme.users[Role.CLIENT_MANAGER], workspace=acme.workspace,
-        email="invitee@acme.test", role=Role.ANNOTATOR,
+        actor=acme.users[Role.CLIENT_MANAGER],
+        workspace=acme.workspace,
+        email="invitee@acme.test",
+        role=Role.ANNOTATOR,
     )
     invitation_id = _.pk
     connection.set_tenant(globex.workspace)
     invitation_create(
-        actor=globex.users[Role.CLIENT_MANAGER], workspace=globex.workspace,
-        email="secret-invitee@globex.test", role=Role.AUDITOR,
+        actor=globex.users[Role.CLIENT_MANAGER],
+        workspace=globex.workspace,
+        email="secret-invitee@globex.test",
+        role=Role.AUDITOR,
     )
     connection.set_schema_to_public()
     viewer_membership = Membership.objects.get(workspace=acme.workspace, role=Role.CLIENT_VIEWER)

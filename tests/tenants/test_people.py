@@ -39,7 +39,9 @@ def test_failed_sign_ins_are_throttled(acme):
     assert "Too many failed sign-ins" in locked.content.decode()
 
 
-def test_password_reset_email_is_sent_by_a_task(public_client, acme, django_capture_on_commit_callbacks, settings):
+def test_password_reset_email_is_sent_by_a_task(
+    public_client, acme, django_capture_on_commit_callbacks, settings
+):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     from portal.celery import app
 
@@ -56,7 +58,9 @@ def test_password_reset_email_is_sent_by_a_task(public_client, acme, django_capt
     client = public_client()
     form = client.get("/" + path, follow=True)
     assert form.status_code == 200
-    done = client.post(form.redirect_chain[-1][0], {"new_password1": "a-new-pass-9911", "new_password2": "a-new-pass-9911"})
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "a-new-pass-9911", "new_password2": "a-new-pass-9911"}
+    )
     assert done.status_code == 302
     assert User.objects.get(email="viewer@acme.test").check_password("a-new-pass-9911")
 
@@ -85,9 +89,11 @@ def test_token_is_shown_once_stored_hashed_and_revocable(acme, public_client):
 
 def test_token_of_a_non_member_gets_404_in_the_workspace(acme, globex, public_client):
     outsider = globex.users[Role.CLIENT_MANAGER]
-    secret = public_client(outsider).post(
-        "/api/v1/tokens/", {"name": "x"}, content_type="application/json"
-    ).json()["token"]
+    secret = (
+        public_client(outsider)
+        .post("/api/v1/tokens/", {"name": "x"}, content_type="application/json")
+        .json()["token"]
+    )
     response = acme.client(HTTP_AUTHORIZATION=f"Bearer {secret}").get("/api/v1/members/")
     assert response.status_code == 404
     assert "acme.test" not in response.content.decode()
