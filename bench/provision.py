@@ -72,7 +72,9 @@ def main() -> None:
         slug = f"slow{next(counter)}"
         start = time.perf_counter()
         with transaction.atomic():
-            workspace = Workspace.objects.create(schema_name=workspace_schema_name(slug), slug=slug, name=slug)
+            workspace = Workspace.objects.create(
+                schema_name=workspace_schema_name(slug), slug=slug, name=slug
+            )
             Domain.objects.create(domain=workspace_domain(slug), tenant=workspace, is_primary=True)
         schema_create_by_migrating(workspace.schema_name)
         return time.perf_counter() - start
@@ -90,8 +92,10 @@ def main() -> None:
             workspace.delete(force_drop=True)
         median = statistics.median(samples)
         runs.append({"existing": count, "method": method, "median_s": round(median, 4)})
-        print(f"{method:>8} with {count:>5} workspaces present: median {median * 1000:8.1f} ms "
-              f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, n={len(samples)})")
+        print(
+            f"{method:>8} with {count:>5} workspaces present: median {median * 1000:8.1f} ms "
+            f"(min {min(samples) * 1000:.1f}, max {max(samples) * 1000:.1f}, n={len(samples)})"
+        )
 
     measure("fast", fast)
     measure("migrate", migrate)
@@ -121,13 +125,17 @@ def main() -> None:
     public_ms = per_request_ms("localhost")
     workspace_ms = per_request_ms(workspace_domain("fleet100"))
     overhead = workspace_ms - public_ms
-    print(f"routing: public request {public_ms:.2f} ms, workspace request {workspace_ms:.2f} ms "
-          f"(median of {REQUESTS}); overhead {overhead:.2f} ms")
+    print(
+        f"routing: public request {public_ms:.2f} ms, workspace request {workspace_ms:.2f} ms "
+        f"(median of {REQUESTS}); overhead {overhead:.2f} ms"
+    )
 
     by = {(r["existing"] >= FLEET, r["method"]): r["median_s"] for r in runs}
-    print(f"fast at {FLEET}: {by[(True, 'fast')] / by[(False, 'fast')]:.2f}x its time with none; "
-          f"migrate at {FLEET}: {by[(True, 'migrate')] / by[(False, 'migrate')]:.2f}x; "
-          f"migrate/fast at {FLEET}: {by[(True, 'migrate')] / by[(True, 'fast')]:.1f}x")
+    print(
+        f"fast at {FLEET}: {by[(True, 'fast')] / by[(False, 'fast')]:.2f}x its time with none; "
+        f"migrate at {FLEET}: {by[(True, 'migrate')] / by[(False, 'migrate')]:.2f}x; "
+        f"migrate/fast at {FLEET}: {by[(True, 'migrate')] / by[(True, 'fast')]:.1f}x"
+    )
 
     connection.close()
     import psycopg

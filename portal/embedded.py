@@ -21,8 +21,12 @@ def embedded_postgres_host() -> str:
     runtime.mkdir(mode=0o700, exist_ok=True)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
 
+    import logging
+
     import pgserver
     import psycopg
+
+    logging.getLogger("pgserver").setLevel(logging.WARNING)
 
     server = pgserver.get_server(DATA_DIR / "pg", cleanup_mode=None)
     host = str(server.get_postmaster_info().socket_dir)
