@@ -1,6 +1,6 @@
 """Routes served on every workspace host (<slug>.<PORTAL_DOMAIN>)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from members import api, views
 from portal.urls_auth import auth_patterns
@@ -25,5 +25,6 @@ urlpatterns = [
         api.InvitationDetailApi.as_view(),
         name="api_invitation",
     ),
+    path("api/v1/", include("projects.urls_api")),
     *auth_patterns(workspace=True),
 ]

@@ -46,6 +46,7 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "members",
+    "projects",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -157,6 +158,10 @@ CELERY_BEAT_SCHEDULE = {
     "invitations-expire": {
         "task": "members.tasks.invitations_expire_all",
         "schedule": timedelta(hours=1),
+    },
+    "leases-expire": {
+        "task": "projects.tasks.leases_expire_all",
+        "schedule": timedelta(minutes=1),
     },
     "sessions-clear": {
         "task": "tenants.tasks.sessions_clear",

@@ -1,0 +1,394 @@
+"""Workspace API for projects, items, guidelines, annotations and the annotator's queue."""
+
+from __future__ import annotations
+
+from rest_framework import status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi
+from portal.errors import DomainError
+from projects import selectors
+from projects.serializers import (
+    AnnotationSerializer,
+    GuidelineVersionSerializer,
+    ImportJobSerializer,
+    ItemSerializer,
+    ProjectSerializer,
+    ProjectWriteSerializer,
+)
+from projects.services.guidelines import (
+    guideline_acknowledge,
+    guideline_diff,
+    guideline_draft_save,
+    guideline_publish,
+)
+from projects.services.imports import import_job_create, items_import
+from projects.services.projects import (
+    project_create,
+    project_staff,
+    project_transition,
+    project_unstaff,
+    project_update,
+)
+from projects.services.queue import (
+    annotation_revise,
+    assignment_draft_save,
+    assignment_skip,
+    assignment_submit,
+    display_payload,
+    task_next,
+)
+from tenants.models import Role
+
+READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
+ANNOTATORS = frozenset({Role.ANNOTATOR})
+PAGE_MAX = 500
+
+
+def _int_param(request, name: str, default: int, *, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DomainError(
+            f"'{name}' must be a whole number.", fields={name: [f"'{raw}' is not a number."]}
+        ) from None
+    if value < 0 or (maximum is not None and value > maximum):
+        raise DomainError(f"'{name}' is out of range.", fields={name: [f"0 to {maximum}."]})
+    return value
+
+
+class ProjectApi(WorkspaceApi):
+    """Base for endpoints under /api/v1/projects/<project_id>/: the project must be visible."""
+
+    def project(self):
+        return selectors.project_visible(
+            user=self.request.user, membership=self.membership, project_id=self.kwargs["project_id"]
+        )
+
+
+class ProjectListApi(WorkspaceApi):
+    roles = {"GET": ALL_ROLES, "POST": MANAGERS}
+
+    def get(self, request):
+        projects = selectors.projects_visible(user=request.user, membership=self.membership)
+        return Response({"results": ProjectSerializer(projects, many=True).data})
+
+    def post(self, request):
+        payload = ProjectWriteSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        project = project_create(
+            actor=request.user,
+            workspace=self.workspace,
+            name=data.pop("name", ""),
+            task_type=data.pop("task_type", ""),
+            **data,
+        )
+        return Response(ProjectSerializer(project).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectDetailApi(ProjectApi):
+    roles = {"GET": ALL_ROLES, "PATCH": MANAGERS}
+
+    def get(self, request, project_id: int):
+        project = self.project()
+        return Response({**ProjectSerializer(project).data, "progress": selectors.project_progress(project)})
+
+    def patch(self, request, project_id: int):
+        payload = ProjectWriteSerializer(data=request.data, partial=True)
+        payload.is_valid(raise_exception=True)
+        changes = dict(payload.validated_data)
+        if "task_type" in changes:
+            raise DomainError("The task type cannot change.", fields={"task_type": ["Read-only."]})
+        project = project_update(
+            actor=request.user, workspace=self.workspace, project=self.project(), **changes
+        )
+        return Response(ProjectSerializer(project).data)
+
+
+class ProjectStatusApi(ProjectApi):
+    roles = MANAGERS
+
+    def post(self, request, project_id: int):
+        project = project_transition(
+            actor=request.user,
+            workspace=self.workspace,
+            project=self.project(),
+            status=str(request.data.get("status", "")),
+        )
+        return Response(ProjectSerializer(project).data)
+
+
+class StaffingListApi(ProjectApi):
+    roles = MANAGERS
+
+    def get(self, request, project_id: int):
+        rows = selectors.staffing_list(project=self.project())
+        return Response(
+            {
+                "results": [
+                    {
+                        "id": r["staffing"].pk,
+                        "user_id": r["staffing"].user_id,
+                        "email": r["email"],
+                        "role": r["staffing"].role,
+                        "created_at": r["staffing"].created_at,
+                        "removed_at": r["staffing"].removed_at,
+                    }
+                    for r in rows
+                ]
+            }
+        )
+
+    def post(self, request, project_id: int):
+        user_id = request.data.get("user_id")
+        if isinstance(user_id, bool) or not isinstance(user_id, int):
+            raise DomainError("user_id is required.", fields={"user_id": ["A member's user id."]})
+        staffing = project_staff(
+            actor=request.user,
+            workspace=self.workspace,
+            project=self.project(),
+            user_id=user_id,
+            role=str(request.data.get("role", "")),
+        )
+        return Response(
+            {"id": staffing.pk, "user_id": staffing.user_id, "role": staffing.role},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class StaffingDetailApi(ProjectApi):
+    roles = MANAGERS
+
+    def delete(self, request, project_id: int, staffing_id: int):
+        project_unstaff(
+            actor=request.user, workspace=self.workspace, project=self.project(), staffing_id=staffing_id
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ItemListApi(ProjectApi):
+    roles = {"GET": READERS, "POST": MANAGERS}
+
+    def get(self, request, project_id: int):
+        limit = _int_param(request, "limit", 100, maximum=PAGE_MAX)
+        items = selectors.items_browse(
+            project=self.project(),
+            status=request.query_params.get("status", ""),
+            needs_rereview=request.query_params.get("needs_rereview") in ("1", "true"),
+            guideline_version=_int_param(request, "guideline_version", 0) or None,
+            after_id=_int_param(request, "after", 0),
+            limit=limit,
+        )
+        next_after = items[-1].pk if len(items) == limit else None
+        return Response({"results": ItemSerializer(items, many=True).data, "next_after": next_after})
+
+    def post(self, request, project_id: int):
+        result = items_import(project=self.project(), records=request.data.get("items"))
+        return Response(
+            {"received": result.total, "created": result.created, "duplicates": result.duplicates},
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class ImportListApi(ProjectApi):
+    roles = MANAGERS
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get(self, request, project_id: int):
+        return Response(
+            {"results": ImportJobSerializer(selectors.import_jobs(project=self.project()), many=True).data}
+        )
+
+    def post(self, request, project_id: int):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise DomainError(
+                "Attach a file.", code="file_required", fields={"file": ["Required (multipart)."]}
+            )
+        job = import_job_create(
+            actor=request.user, project=self.project(), filename=upload.name, content=upload.read()
+        )
+        code = status.HTTP_201_CREATED if job.status == job.Status.SUCCEEDED else status.HTTP_202_ACCEPTED
+        return Response(ImportJobSerializer(job).data, status=code)
+
+
+class ImportDetailApi(ProjectApi):
+    roles = MANAGERS
+
+    def get(self, request, project_id: int, job_id: int):
+        job = selectors.import_job_get(project=self.project(), job_id=job_id)
+        return Response(ImportJobSerializer(job).data)
+
+
+class GuidelineListApi(ProjectApi):
+    roles = {"GET": ALL_ROLES, "POST": MANAGERS}
+
+    def get(self, request, project_id: int):
+        versions = selectors.guideline_versions(project=self.project())
+        if self.membership is not None and self.membership.role not in READERS:
+            versions = [v for v in versions if v.status == v.Status.PUBLISHED]
+        return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
+
+    def post(self, request, project_id: int):
+        body = request.data.get("body", "")
+        if not isinstance(body, str):
+            raise DomainError("body is markdown text.", fields={"body": ["A string."]})
+        version = guideline_draft_save(
+            actor=request.user,
+            project=self.project(),
+            body=body,
+            changelog=str(request.data.get("changelog", "")),
+            kind=str(request.data.get("kind", "editorial")),
+        )
+        return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class GuidelinePublishApi(ProjectApi):
+    roles = MANAGERS
+
+    def post(self, request, project_id: int, number: int):
+        project = self.project()
+        version = selectors.guideline_version_get(project=project, number=number)
+        version = guideline_publish(
+            actor=request.user, workspace=self.workspace, project=project, version_id=version.pk
+        )
+        return Response(GuidelineVersionSerializer(version).data)
+
+
+class GuidelineAcknowledgeApi(ProjectApi):
+    roles = ANNOTATORS
+
+    def post(self, request, project_id: int, number: int):
+        project = self.project()
+        version = selectors.guideline_version_get(project=project, number=number)
+        guideline_acknowledge(user=request.user, project=project, version_id=version.pk)
+        return Response({"acknowledged": version.number})
+
+
+class GuidelineDiffApi(ProjectApi):
+    roles = ALL_ROLES
+
+    def get(self, request, project_id: int):
+        project = self.project()
+        older = selectors.guideline_version_get(project=project, number=_int_param(request, "from", 0))
+        newer = selectors.guideline_version_get(project=project, number=_int_param(request, "to", 0))
+        return Response({"from": older.number, "to": newer.number, "lines": guideline_diff(older, newer)})
+
+
+class AnnotationListApi(ProjectApi):
+    roles = READERS
+
+    def get(self, request, project_id: int):
+        limit = _int_param(request, "limit", 100, maximum=PAGE_MAX)
+        annotations = selectors.annotations_page(
+            project=self.project(), after_id=_int_param(request, "after", 0), limit=limit
+        )
+        next_after = annotations[-1].pk if len(annotations) == limit else None
+        return Response(
+            {"results": AnnotationSerializer(annotations, many=True).data, "next_after": next_after}
+        )
+
+
+def task_body(task) -> dict:
+    assignment, item = task.assignment, task.item
+    project = assignment.project
+    return {
+        "assignment": {"id": assignment.pk, "expires_at": assignment.expires_at, "draft": assignment.draft},
+        "item": {
+            "id": item.pk,
+            "external_id": item.external_id,
+            "payload": display_payload(item, assignment.response_order),
+        },
+        "project": {
+            "id": project.pk,
+            "name": project.name,
+            "task_type": project.task_type,
+            "questions": project.questions,
+        },
+        "guideline_version": assignment.guideline_version.number if assignment.guideline_version_id else None,
+    }
+
+
+class TaskNextApi(ProjectApi):
+    roles = ANNOTATORS
+
+    def post(self, request, project_id: int):
+        project = self.project()
+        task = task_next(project=project, annotator=request.user)
+        if task is None:
+            return Response({"assignment": None, "item": None, "message": "No task is left for you here."})
+        task.assignment.project = project
+        return Response(task_body(task))
+
+
+class AssignmentSubmitApi(WorkspaceApi):
+    roles = ANNOTATORS
+
+    def post(self, request, assignment_id: int):
+        result = request.data.get("result")
+        if not isinstance(result, dict):
+            raise DomainError(
+                "result is an object keyed by question.",
+                code="invalid_result",
+                fields={"result": ["Required."]},
+            )
+        annotation = assignment_submit(
+            annotator=request.user,
+            assignment_id=assignment_id,
+            result=result,
+            time_spent_ms=request.data.get("time_spent_ms"),
+        )
+        return Response(
+            {"annotation_id": annotation.pk, "result": annotation.result}, status=status.HTTP_201_CREATED
+        )
+
+
+class AssignmentSkipApi(WorkspaceApi):
+    roles = ANNOTATORS
+
+    def post(self, request, assignment_id: int):
+        assignment_skip(
+            annotator=request.user, assignment_id=assignment_id, reason=str(request.data.get("reason", ""))
+        )
+        return Response({"skipped": assignment_id})
+
+
+class AssignmentDraftApi(WorkspaceApi):
+    roles = ANNOTATORS
+
+    def put(self, request, assignment_id: int):
+        assignment_draft_save(
+            annotator=request.user, assignment_id=assignment_id, draft=request.data.get("draft")
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class AnnotationReviseApi(WorkspaceApi):
+    roles = ANNOTATORS
+
+    def patch(self, request, annotation_id: int):
+        result = request.data.get("result")
+        if not isinstance(result, dict):
+            raise DomainError(
+                "result is an object keyed by question.",
+                code="invalid_result",
+                fields={"result": ["Required."]},
+            )
+        annotation = annotation_revise(
+            annotator=request.user,
+            annotation_id=annotation_id,
+            result=result,
+            time_spent_ms=request.data.get("time_spent_ms"),
+        )
+        return Response(
+            {
+                "annotation_id": annotation.pk,
+                "result": annotation.result,
+                "revisions": annotation.revisions.count(),
+            }
+        )

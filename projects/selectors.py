@@ -1,0 +1,197 @@
+"""Reads of projects, items, annotations and staffing. Each owns its query shape."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from portal.errors import NotFoundError
+from projects.models import (
+    Annotation,
+    Assignment,
+    GuidelineVersion,
+    ImportJob,
+    Item,
+    Project,
+    Staffing,
+)
+from tenants.models import Membership, Role, User, Workspace
+
+SEES_ALL_PROJECTS = {Role.CLIENT_MANAGER, Role.CLIENT_VIEWER}
+
+
+def projects_visible(*, user: User, membership: Membership | None) -> QuerySet[Project]:
+    """Managers, viewers and vendor staff see every project; annotators and auditors theirs."""
+    projects = Project.objects.all()
+    if user.is_staff or (membership is not None and membership.role in SEES_ALL_PROJECTS):
+        return projects
+    return projects.filter(staffing__user=user, staffing__removed_at__isnull=True).distinct()
+
+
+def project_visible(*, user: User, membership: Membership | None, project_id: int) -> Project:
+    project = projects_visible(user=user, membership=membership).filter(pk=project_id).first()
+    if project is None:
+        raise NotFoundError("No such project.")
+    return project
+
+
+def project_progress(project: Project) -> dict:
+    counts = Item.objects.filter(project=project).aggregate(
+        total=Count("id"),
+        done=Count("id", filter=Q(completed_count__gte=project.overlap)),
+        in_progress=Count("id", filter=Q(assigned_count__gt=0, completed_count__lt=project.overlap)),
+        gold=Count("id", filter=Q(is_gold=True)),
+    )
+    counts["pending"] = counts["total"] - counts["done"] - counts["in_progress"]
+    counts["percent"] = round(100 * counts["done"] / counts["total"], 1) if counts["total"] else 0.0
+    counts["annotations"] = project.annotations_count
+    counts["annotations_needed"] = counts["total"] * project.overlap
+    return counts
+
+
+def project_throughput(project: Project) -> list[dict]:
+    """Per annotator: annotations in all and in the last 24 hours, mean active seconds."""
+    since = timezone.now() - timedelta(hours=24)
+    rows = (
+        Annotation.objects.filter(project=project)
+        .values("annotator_id")
+        .annotate(
+            total=Count("id"),
+            last_day=Count("id", filter=Q(created_at__gte=since)),
+            mean_ms=Avg("time_spent_ms"),
+            last_at=Max("created_at"),
+        )
+        .order_by("-total")
+    )
+    emails = dict(User.objects.filter(pk__in=[r["annotator_id"] for r in rows]).values_list("pk", "email"))
+    return [
+        {
+            **row,
+            "annotator": emails.get(row["annotator_id"], "?"),
+            "mean_seconds": round((row["mean_ms"] or 0) / 1000, 1),
+        }
+        for row in rows
+    ]
+
+
+def items_browse(
+    *,
+    project: Project,
+    status: str = "",
+    needs_rereview: bool = False,
+    guideline_version: int | None = None,
+    after_id: int = 0,
+    limit: int = 50,
+) -> list[Item]:
+    items = Item.objects.filter(project=project, pk__gt=after_id).order_by("id")
+    if status == "done":
+        items = items.filter(completed_count__gte=project.overlap)
+    elif status == "in_progress":
+        items = items.filter(assigned_count__gt=0, completed_count__lt=project.overlap)
+    elif status == "pending":
+        items = items.filter(assigned_count=0, completed_count__lt=project.overlap)
+    if needs_rereview:
+        items = items.filter(Exists(Annotation.objects.filter(item=OuterRef("pk"), needs_rereview=True)))
+    if guideline_version:
+        items = items.filter(
+            Exists(
+                Annotation.objects.filter(item=OuterRef("pk"), guideline_version__number=guideline_version)
+            )
+        )
+    return list(items[:limit])
+
+
+def annotations_page(*, project: Project, after_id: int = 0, limit: int = 100) -> list[Annotation]:
+    return list(
+        Annotation.objects.filter(project=project, pk__gt=after_id)
+        .select_related("item", "guideline_version")
+        .order_by("id")[:limit]
+    )
+
+
+def annotation_detail(*, project: Project, annotation_id: int) -> Annotation:
+    annotation = (
+        Annotation.objects.filter(project=project, pk=annotation_id)
+        .select_related("item", "guideline_version", "assignment")
+        .prefetch_related("revisions__guideline_version")
+        .first()
+    )
+    if annotation is None:
+        raise NotFoundError("No such annotation.")
+    return annotation
+
+
+def item_annotations(*, item: Item) -> list[Annotation]:
+    return list(item.annotations.select_related("guideline_version").order_by("id"))
+
+
+def guideline_versions(*, project: Project) -> list[GuidelineVersion]:
+    return list(GuidelineVersion.objects.filter(project=project).order_by("-number"))
+
+
+def guideline_version_get(*, project: Project, number: int) -> GuidelineVersion:
+    version = GuidelineVersion.objects.filter(project=project, number=number).first()
+    if version is None:
+        raise NotFoundError(f"No guideline version {number}.")
+    return version
+
+
+def staffing_list(*, project: Project) -> list[dict]:
+    rows = list(Staffing.objects.filter(project=project).order_by("removed_at", "role", "created_at"))
+    emails = dict(User.objects.filter(pk__in=[r.user_id for r in rows]).values_list("pk", "email"))
+    return [{"staffing": row, "email": emails.get(row.user_id, "?")} for row in rows]
+
+
+def staffing_candidates(*, workspace: Workspace, project: Project) -> list[Membership]:
+    staffed = Staffing.objects.filter(project=project, removed_at__isnull=True).values("user_id")
+    return list(
+        Membership.objects.filter(workspace=workspace, role__in=[Role.ANNOTATOR, Role.AUDITOR])
+        .exclude(user_id__in=[row["user_id"] for row in staffed])
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def import_jobs(*, project: Project, limit: int = 10) -> list[ImportJob]:
+    return list(ImportJob.objects.filter(project=project).order_by("-created_at")[:limit])
+
+
+def import_job_get(*, project: Project, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(project=project, pk=job_id).first()
+    if job is None:
+        raise NotFoundError("No such import.")
+    return job
+
+
+def annotator_projects(*, user: User) -> list[dict]:
+    """The active projects an annotator is staffed on, with what is left for them."""
+    projects = Project.objects.filter(
+        status=Project.Status.ACTIVE,
+        staffing__user=user,
+        staffing__role=Staffing.Role.ANNOTATOR,
+        staffing__removed_at__isnull=True,
+    ).annotate(
+        open_items=Count("items", filter=Q(items__is_open=True), distinct=True),
+    )
+    done = dict(
+        Annotation.objects.filter(annotator=user)
+        .values("project_id")
+        .annotate(n=Count("id"))
+        .values_list("project_id", "n")
+    )
+    return [{"project": p, "open_items": p.open_items, "done_by_me": done.get(p.pk, 0)} for p in projects]
+
+
+def assignment_current(*, project: Project, annotator: User) -> Assignment | None:
+    return (
+        Assignment.objects.filter(
+            project=project,
+            annotator=annotator,
+            status=Assignment.Status.LEASED,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("item")
+        .first()
+    )

@@ -1,0 +1,352 @@
+"""Item imports: JSONL or CSV files, or lists from the API.
+
+The whole input is validated before anything is written; a bad row rejects the import with line
+numbers and reasons. `external_id` makes imports idempotent: rows whose id the project already
+has are counted as duplicates and left alone. Writing is one `COPY` into the items table inside
+one transaction, under a per-project advisory lock so two imports of one project never race.
+Large files run as a Celery job that reports progress on its `ImportJob` row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portal.errors import DomainError
+from portal.tasks import task_enqueue_on_commit
+from projects.models import ImportJob, Item, Project
+from projects.presets import item_validate
+from projects.questions import result_validate
+
+ASYNC_THRESHOLD = 5_000
+API_MAX_ITEMS = 10_000
+MAX_ERRORS = 50
+MAX_FILE_BYTES = 200 * 1024 * 1024
+RESERVED = {"external_id", "is_gold", "gold_answer", "payload"}
+PROGRESS_EVERY = 5_000
+IMPORT_LOCK_NAMESPACE = 7401  # pg_advisory_xact_lock(namespace, project id)
+
+
+@dataclass
+class Row:
+    line: int
+    external_id: str
+    payload: dict
+    is_gold: bool = False
+    gold_answer: dict | None = None
+
+
+@dataclass
+class ImportResult:
+    total: int = 0
+    created: int = 0
+    duplicates: int = 0
+    errors: list[dict] = field(default_factory=list)
+
+
+def _raise_invalid(errors: list[dict], label: str) -> None:
+    shown = errors[:MAX_ERRORS]
+    more = f" (first {MAX_ERRORS} shown)" if len(errors) > MAX_ERRORS else ""
+    raise DomainError(
+        f"{len(errors)} problem(s) found{more}; nothing was imported.",
+        code="invalid_import",
+        fields={
+            f"{label} {e['line']}" + (f".{e['field']}" if e["field"] else ""): [e["message"]] for e in shown
+        },
+    )
+
+
+def _record_from_dict(data: dict) -> tuple[dict, dict]:
+    """Split one input record into its control fields and its payload."""
+    if "payload" in data:
+        payload = data["payload"]
+    else:
+        payload = {key: value for key, value in data.items() if key not in RESERVED}
+    return data, payload
+
+
+def rows_parse(*, content: bytes, format: str) -> tuple[list[tuple[int, dict]], list[dict]]:
+    """Records of a JSONL or CSV file with their line numbers, and the lines that do not parse."""
+    if len(content) > MAX_FILE_BYTES:
+        raise DomainError(
+            "The file is too large.",
+            code="file_too_large",
+            fields={"file": [f"At most {MAX_FILE_BYTES // (1024 * 1024)} MB."]},
+        )
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DomainError(
+            "The file is not UTF-8 text.",
+            code="invalid_file",
+            fields={"file": [f"Byte {error.start} is not UTF-8."]},
+        ) from None
+    records, errors = [], []
+    if format == "jsonl":
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                errors.append({"line": number, "field": "", "message": f"Not valid JSON: {error.msg}."})
+                continue
+            if not isinstance(record, dict):
+                errors.append({"line": number, "field": "", "message": "Each line must be a JSON object."})
+                continue
+            records.append((number, record))
+    elif format == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        if not reader.fieldnames or "external_id" not in reader.fieldnames:
+            raise DomainError(
+                "The CSV needs a header row with an external_id column.",
+                code="invalid_file",
+                fields={"file": ["Missing header or external_id column."]},
+            )
+        for record in reader:
+            number = reader.line_num
+            if None in record:
+                errors.append({"line": number, "field": "", "message": "More cells than header columns."})
+                continue
+            records.append((number, record))
+    else:
+        raise DomainError(
+            f"'{format}' is not a supported format.",
+            code="invalid_format",
+            fields={"format": ["Use jsonl or csv."]},
+        )
+    if not records and not errors:
+        raise DomainError("The file has no rows.", code="empty_import", fields={"file": ["No rows found."]})
+    return records, errors
+
+
+def _csv_cell(value: str, field_type: str):
+    """CSV cells of structured item fields carry JSON."""
+    if field_type in ("text", "url"):
+        return value
+    return json.loads(value)
+
+
+def rows_validate(
+    *, project: Project, records: list[tuple[int, dict]], from_csv: bool = False, progress=None
+) -> tuple[list[Row], list[dict]]:
+    rows, errors, seen = [], [], {}
+    for index, (line, record) in enumerate(records, start=1):
+        data, payload = _record_from_dict(record)
+        external_id = str(data.get("external_id") or "").strip()
+        if not external_id:
+            errors.append({"line": line, "field": "external_id", "message": "Required."})
+        elif len(external_id) > 200:
+            errors.append({"line": line, "field": "external_id", "message": "At most 200 characters."})
+        elif external_id in seen:
+            errors.append(
+                {
+                    "line": line,
+                    "field": "external_id",
+                    "message": f"Duplicate of line {seen[external_id]} in this file.",
+                }
+            )
+        else:
+            seen[external_id] = line
+        if from_csv and isinstance(payload, dict):
+            try:
+                payload = {
+                    key: _csv_cell(value, project.item_fields.get(key, "text"))
+                    for key, value in payload.items()
+                }
+            except json.JSONDecodeError:
+                errors.append(
+                    {
+                        "line": line,
+                        "field": "payload",
+                        "message": "Structured columns (responses, conversation, trace) hold JSON.",
+                    }
+                )
+                continue
+        try:
+            payload = item_validate(
+                item_fields=project.item_fields, payload=payload, task_type=project.task_type
+            )
+        except DomainError as error:
+            for key, messages in (error.fields or {"payload": [error.message]}).items():
+                errors.append({"line": line, "field": key, "message": "; ".join(messages)})
+            continue
+        is_gold = data.get("is_gold") in (True, "true", "True", "1", 1)
+        gold_answer = data.get("gold_answer")
+        if from_csv and isinstance(gold_answer, str) and gold_answer:
+            try:
+                gold_answer = json.loads(gold_answer)
+            except json.JSONDecodeError:
+                errors.append({"line": line, "field": "gold_answer", "message": "Not valid JSON."})
+                continue
+        if is_gold:
+            if not isinstance(gold_answer, dict):
+                errors.append(
+                    {"line": line, "field": "gold_answer", "message": "A gold item needs its answer."}
+                )
+                continue
+            try:
+                gold_answer = result_validate(questions=project.questions, result=gold_answer, item=payload)
+            except DomainError as error:
+                for key, messages in (error.fields or {"": [error.message]}).items():
+                    errors.append(
+                        {"line": line, "field": f"gold_answer.{key}", "message": "; ".join(messages)}
+                    )
+                continue
+        else:
+            gold_answer = None
+        rows.append(
+            Row(line=line, external_id=external_id, payload=payload, is_gold=is_gold, gold_answer=gold_answer)
+        )
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(index)
+    return rows, errors
+
+
+def rows_write(*, project: Project, rows: list[Row], batch: ImportJob | None = None) -> ImportResult:
+    """Insert the rows the project does not have yet, in one COPY. Call inside a transaction."""
+    result = ImportResult(total=len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [IMPORT_LOCK_NAMESPACE, project.pk])
+        cursor.execute(
+            "SELECT external_id FROM projects_item WHERE project_id = %s AND external_id = ANY(%s)",
+            [project.pk, [row.external_id for row in rows]],
+        )
+        existing = {external_id for (external_id,) in cursor.fetchall()}
+        fresh = [row for row in rows if row.external_id not in existing]
+        now = timezone.now()
+        columns = (
+            "project_id, external_id, payload, is_gold, gold_answer, batch_id, "
+            "assigned_count, completed_count, is_open, created_at"
+        )
+        with cursor.copy(f"COPY projects_item ({columns}) FROM STDIN") as copy:
+            batch_id = batch.pk if batch else None
+            for row in fresh:
+                copy.write_row(
+                    (
+                        project.pk,
+                        row.external_id,
+                        json.dumps(row.payload),
+                        row.is_gold,
+                        json.dumps(row.gold_answer) if row.gold_answer is not None else None,
+                        batch_id,
+                        0,
+                        0,
+                        True,
+                        now,
+                    )
+                )
+    result.created = len(fresh)
+    result.duplicates = len(rows) - len(fresh)
+    if result.created:
+        Project.objects.filter(pk=project.pk).update(items_count=F("items_count") + result.created)
+    return result
+
+
+def items_import(*, project: Project, records: list[dict]) -> ImportResult:
+    """The API's bulk create: up to API_MAX_ITEMS records, all or nothing."""
+    if not isinstance(records, list) or not records:
+        raise DomainError(
+            "Send a non-empty list of items.",
+            code="invalid_import",
+            fields={"items": ["A list of 1 to 10,000 items."]},
+        )
+    if len(records) > API_MAX_ITEMS:
+        raise DomainError(
+            f"At most {API_MAX_ITEMS} items per request.",
+            code="too_many_items",
+            fields={"items": [f"{len(records)} sent; split into requests of {API_MAX_ITEMS}."]},
+        )
+    numbered = []
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise DomainError(
+                "Each item is an object.",
+                code="invalid_import",
+                fields={f"items[{index}]": ["Not an object."]},
+            )
+        numbered.append((index, record))
+    rows, errors = rows_validate(project=project, records=numbered)
+    if errors:
+        shown = errors[:MAX_ERRORS]
+        raise DomainError(
+            f"{len(errors)} problem(s) found; nothing was imported.",
+            code="invalid_import",
+            fields={
+                f"items[{e['line']}]" + (f".{e['field']}" if e["field"] else ""): [e["message"]]
+                for e in shown
+            },
+        )
+    with transaction.atomic():
+        return rows_write(project=project, rows=rows)
+
+
+def import_job_create(*, actor, project: Project, filename: str, content: bytes) -> ImportJob:
+    """Import a file: small files at once, large ones as a background job with progress."""
+    format = "csv" if filename.lower().endswith(".csv") else "jsonl"
+    if not filename.lower().endswith((".csv", ".jsonl", ".ndjson", ".json")):
+        raise DomainError(
+            "Upload a .jsonl or .csv file.",
+            code="invalid_format",
+            fields={"file": [f"'{filename}' is neither JSONL nor CSV."]},
+        )
+    line_count = content.count(b"\n") + 1
+    job = ImportJob.objects.create(project=project, created_by=actor, filename=filename[:255], format=format)
+    if line_count <= ASYNC_THRESHOLD:
+        import_job_run_now(job=job, content=content)
+        job.refresh_from_db()
+        return job
+    path = default_storage.save(f"imports/{connection.schema_name}/{job.pk}.{format}", ContentFile(content))
+    ImportJob.objects.filter(pk=job.pk).update(file=path)
+    from projects.tasks import import_job_run
+
+    task_enqueue_on_commit(import_job_run, job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def import_job_run_now(*, job: ImportJob, content: bytes) -> ImportJob:
+    """Validate everything, then write everything; the job row tells how far it got."""
+    project = job.project
+
+    def progress(done: int) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+
+    try:
+        records, parse_errors = rows_parse(content=content, format=job.format)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.VALIDATING, total_rows=len(records)
+        )
+        rows, errors = rows_validate(
+            project=project, records=records, from_csv=job.format == "csv", progress=progress
+        )
+        errors = sorted(parse_errors + errors, key=lambda e: e["line"])
+        if errors:
+            _raise_invalid(errors, "line")
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.WRITING, processed_rows=len(rows))
+        with transaction.atomic():
+            result = rows_write(project=project, rows=rows, batch=job)
+    except DomainError as error:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED,
+            finished_at=timezone.now(),
+            errors=[{"where": key, "message": " ".join(messages)} for key, messages in error.fields.items()]
+            or [{"where": "file", "message": error.message}],
+        )
+        raise
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        processed_rows=result.total,
+        created_count=result.created,
+        duplicate_count=result.duplicates,
+    )
+    return job

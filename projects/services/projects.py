@@ -1,0 +1,248 @@
+"""Projects: create, edit, lifecycle, staffing."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from portal.errors import ConflictError, DomainError, NotFoundError
+from projects.models import Project, Staffing
+from projects.presets import item_fields_for_questions, preset_get
+from projects.questions import questions_validate
+from tenants.models import Membership, Role, User, Workspace
+from tenants.services.audit import audit_record
+
+TRANSITIONS = {
+    Project.Status.DRAFT: {Project.Status.ACTIVE, Project.Status.ARCHIVED},
+    Project.Status.ACTIVE: {Project.Status.PAUSED, Project.Status.COMPLETED},
+    Project.Status.PAUSED: {Project.Status.ACTIVE, Project.Status.COMPLETED},
+    Project.Status.COMPLETED: {Project.Status.ACTIVE, Project.Status.ARCHIVED},
+    Project.Status.ARCHIVED: set(),
+}
+EDITABLE = (
+    "name",
+    "description",
+    "questions",
+    "overlap",
+    "lease_seconds",
+    "gold_rate",
+    "audit_rate",
+    "requirements",
+    "priority",
+    "allow_edits",
+)
+
+
+def _settings_clean(values: dict, *, item_fields: dict) -> dict:
+    """Validate the editable settings present in `values`; raise one error naming every bad field."""
+    errors: dict[str, list[str]] = {}
+    clean: dict = {}
+    if "name" in values:
+        name = str(values["name"] or "").strip()
+        if not name or len(name) > 200:
+            errors["name"] = ["A project needs a name of at most 200 characters."]
+        clean["name"] = name
+    if "description" in values:
+        clean["description"] = str(values["description"] or "")
+    if "overlap" in values:
+        overlap = values["overlap"]
+        if isinstance(overlap, bool) or not isinstance(overlap, int) or not 1 <= overlap <= 10:
+            errors["overlap"] = ["Overlap is a whole number of annotations per item, 1 to 10."]
+        clean["overlap"] = overlap
+    if "lease_seconds" in values:
+        lease = values["lease_seconds"]
+        if isinstance(lease, bool) or not isinstance(lease, int) or not 60 <= lease <= 86400:
+            errors["lease_seconds"] = ["A lease lasts 60 to 86400 seconds."]
+        clean["lease_seconds"] = lease
+    for rate in ("gold_rate", "audit_rate"):
+        if rate in values:
+            try:
+                value = Decimal(str(values[rate]))
+            except InvalidOperation:
+                value = Decimal(-1)
+            if not Decimal(0) <= value <= Decimal(1):
+                errors[rate] = ["A rate is a fraction between 0 and 1."]
+            clean[rate] = value
+    if "priority" in values:
+        priority = values["priority"]
+        if isinstance(priority, bool) or not isinstance(priority, int) or not -100 <= priority <= 100:
+            errors["priority"] = ["Priority is a whole number from -100 to 100."]
+        clean["priority"] = priority
+    if "allow_edits" in values:
+        clean["allow_edits"] = bool(values["allow_edits"])
+    if "requirements" in values:
+        requirements = values["requirements"] or {}
+        ok = isinstance(requirements, dict) and all(
+            key in ("expertise", "languages")
+            and isinstance(tags, list)
+            and all(isinstance(tag, str) and tag.strip() for tag in tags)
+            for key, tags in requirements.items()
+        )
+        if not ok:
+            errors["requirements"] = ['Use {"expertise": ["medicine/cardiology"], "languages": ["de"]}.']
+        clean["requirements"] = requirements
+    if "questions" in values:
+        try:
+            questions = questions_validate(values["questions"])
+        except DomainError as error:
+            errors.update(error.fields or {"questions": [error.message]})
+        else:
+            missing = item_fields_for_questions(questions) - set(item_fields)
+            if missing:
+                errors["questions"] = [
+                    f"The questions use item field(s) {sorted(missing)} that this task type's items "
+                    f"do not have ({sorted(item_fields)})."
+                ]
+            clean["questions"] = questions
+    if errors:
+        raise DomainError("Some project settings are invalid.", code="invalid_project", fields=errors)
+    return clean
+
+
+@transaction.atomic
+def project_create(*, actor: User, workspace: Workspace, name: str, task_type: str, **settings) -> Project:
+    preset = preset_get(task_type)
+    unknown = set(settings) - set(EDITABLE)
+    if unknown:
+        raise DomainError(
+            f"Unknown setting(s): {', '.join(sorted(unknown))}.",
+            code="invalid_project",
+            fields={key: ["Unknown setting."] for key in sorted(unknown)},
+        )
+    settings.setdefault("questions", preset.questions)
+    clean = _settings_clean({"name": name, **settings}, item_fields=preset.item_fields)
+    project = Project.objects.create(
+        task_type=preset.key, item_fields=dict(preset.item_fields), created_by=actor, **clean
+    )
+    audit_record(
+        actor=actor,
+        action="project.created",
+        workspace=workspace,
+        target=project.name,
+        data={"project_id": project.pk, "task_type": preset.key},
+    )
+    return project
+
+
+@transaction.atomic
+def project_update(*, actor: User, workspace: Workspace, project: Project, **changes) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise DomainError(
+            f"Unknown or read-only setting(s): {', '.join(sorted(unknown))}.",
+            code="invalid_project",
+            fields={key: ["This setting cannot be changed."] for key in sorted(unknown)},
+        )
+    if project.status == Project.Status.ARCHIVED:
+        raise ConflictError("An archived project cannot be edited.", code="project_archived")
+    clean = _settings_clean(changes, item_fields=project.item_fields)
+    if "questions" in clean and clean["questions"] != project.questions and project.annotations_count:
+        raise ConflictError(
+            "Questions cannot change once annotations exist; create a new project instead.",
+            code="questions_locked",
+            fields={"questions": ["Locked: this project has annotations."]},
+        )
+    for field, value in clean.items():
+        setattr(project, field, value)
+    project.updated_at = timezone.now()
+    project.save()
+    audit_record(
+        actor=actor,
+        action="project.updated",
+        workspace=workspace,
+        target=project.name,
+        data={"project_id": project.pk, "fields": sorted(clean)},
+    )
+    return project
+
+
+@transaction.atomic
+def project_transition(*, actor: User, workspace: Workspace, project: Project, status: str) -> Project:
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    if status not in Project.Status.values:
+        raise DomainError(
+            f"'{status}' is not a project status.",
+            code="invalid_status",
+            fields={"status": [f"Choose one of: {', '.join(Project.Status.values)}."]},
+        )
+    if status not in TRANSITIONS[project.status]:
+        allowed = ", ".join(sorted(TRANSITIONS[project.status])) or "none"
+        raise ConflictError(
+            f"A {project.status} project cannot become {status} (allowed: {allowed}).",
+            code="invalid_transition",
+            fields={"status": [f"Allowed from {project.status}: {allowed}."]},
+        )
+    previous = project.status
+    project.status = status
+    project.updated_at = timezone.now()
+    project.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="project.status_changed",
+        workspace=workspace,
+        target=project.name,
+        data={"project_id": project.pk, "from": previous, "to": status},
+    )
+    return project
+
+
+@transaction.atomic
+def project_staff(
+    *, actor: User, workspace: Workspace, project: Project, user_id: int, role: str
+) -> Staffing:
+    """Staff a workspace member onto a project as annotator or auditor (their workspace role)."""
+    if role not in Staffing.Role.values:
+        raise DomainError(
+            f"'{role}' is not a staffing role.",
+            code="invalid_role",
+            fields={"role": ["Choose annotator or auditor."]},
+        )
+    membership = (
+        Membership.objects.filter(workspace=workspace, user_id=user_id).select_related("user").first()
+    )
+    if membership is None:
+        raise NotFoundError("No such member.", fields={"user_id": ["Not a member of this workspace."]})
+    if membership.role != role:
+        raise DomainError(
+            f"{membership.user.email} is a {membership.get_role_display().lower()} here, not a {role}.",
+            code="role_mismatch",
+            fields={"user_id": [f"Only workspace members with the {role} role can be staffed as {role}."]},
+        )
+    if Staffing.objects.filter(project=project, user_id=user_id, role=role, removed_at__isnull=True).exists():
+        raise ConflictError(f"{membership.user.email} is already staffed.", code="already_staffed")
+    staffing = Staffing.objects.create(project=project, user_id=user_id, role=role)
+    audit_record(
+        actor=actor,
+        action="project.staffed",
+        workspace=workspace,
+        target=membership.user.email,
+        data={"project_id": project.pk, "role": role},
+    )
+    return staffing
+
+
+@transaction.atomic
+def project_unstaff(*, actor: User, workspace: Workspace, project: Project, staffing_id: int) -> Staffing:
+    staffing = (
+        Staffing.objects.select_for_update()
+        .filter(pk=staffing_id, project=project, removed_at__isnull=True)
+        .first()
+    )
+    if staffing is None:
+        raise NotFoundError("No such staffing.")
+    staffing.removed_at = timezone.now()
+    staffing.save(update_fields=["removed_at"])
+    audit_record(
+        actor=actor,
+        action="project.unstaffed",
+        workspace=workspace,
+        target=str(staffing.user_id),
+        data={"project_id": project.pk, "role": staffing.role},
+    )
+    return staffing
+
+
+STAFFABLE_ROLES = {Role.ANNOTATOR: Staffing.Role.ANNOTATOR, Role.AUDITOR: Staffing.Role.AUDITOR}

@@ -1,0 +1,301 @@
+"""The fair queue: leases, submissions, skips, expiry.
+
+Concurrency: an item is handed out by one `UPDATE ... FROM (SELECT ... FOR UPDATE SKIP LOCKED)`
+that bumps `assigned_count` and recomputes `is_open` on the locked row, so concurrent requests
+never hand out more slots than the overlap; `(item, annotator)` is unique, so nobody gets an
+item twice; and a partial unique index allows one live lease per annotator and project.
+
+Speed: the scan walks the partial index of open items from the annotator's cursor (the last item
+they were handed), so it does not re-read the items they already did however large the project
+grows; only when nothing is left ahead does it go back to the start for slots that were freed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from portal.errors import ConflictError, DomainError, NotFoundError
+from projects.models import Annotation, AnnotationRevision, Assignment, Item, Project, Staffing
+from projects.questions import response_order_random, result_validate
+from projects.services.guidelines import guideline_current
+from tenants.models import User
+
+MAX_TIME_SPENT_MS = 24 * 3600 * 1000
+MAX_DRAFT_CHARS = 200_000
+ORDERED_KINDS = {"pairwise", "ranking"}
+
+_PICK = """
+    WITH picked AS (
+        SELECT i.id FROM projects_item i
+        WHERE i.project_id = %(project)s AND i.is_open AND i.id > %(cursor)s
+          AND NOT EXISTS (
+              SELECT 1 FROM projects_assignment a WHERE a.item_id = i.id AND a.annotator_id = %(user)s
+          )
+        ORDER BY i.id
+        LIMIT 1
+        FOR UPDATE SKIP LOCKED
+    )
+    UPDATE projects_item i
+    SET assigned_count = i.assigned_count + 1, is_open = i.assigned_count + 1 < %(overlap)s
+    FROM picked WHERE i.id = picked.id
+    RETURNING i.id
+"""
+
+_EXPIRE = """
+    WITH expired AS (
+        UPDATE projects_assignment SET status = 'expired', finished_at = now()
+        WHERE status = 'leased' AND expires_at < now() {scope}
+        RETURNING item_id
+    ), freed AS (
+        SELECT item_id, count(*) AS n FROM expired GROUP BY item_id
+    )
+    UPDATE projects_item i SET assigned_count = i.assigned_count - freed.n, is_open = true
+    FROM freed WHERE i.id = freed.item_id
+"""
+
+
+class GuidelineAcknowledgementRequired(ConflictError):
+    code = "guideline_ack_required"
+
+
+@dataclass
+class Task:
+    assignment: Assignment
+    item: Item
+
+
+def _live_staffing(project: Project, annotator: User) -> Staffing:
+    staffing = Staffing.objects.filter(
+        project=project, user=annotator, role=Staffing.Role.ANNOTATOR, removed_at__isnull=True
+    ).first()
+    if staffing is None:
+        raise NotFoundError("You are not staffed on this project.")
+    return staffing
+
+
+def _check_guideline_acknowledged(project: Project, annotator: User):
+    version = guideline_current(project)
+    if version is not None and not version.acknowledgements.filter(user=annotator).exists():
+        raise GuidelineAcknowledgementRequired(
+            f"Read and acknowledge guideline version {version.number} before your next task.",
+            fields={"guideline_version": [str(version.pk)]},
+        )
+    return version
+
+
+def leases_expire(*, project_id: int | None = None) -> int:
+    """Return the slots of expired leases to the pool (in the current workspace)."""
+    scope = "AND project_id = %s" if project_id is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_EXPIRE.format(scope=scope), [project_id] if project_id is not None else [])
+        return cursor.rowcount
+
+
+def _uses_response_order(project: Project) -> bool:
+    return any(question["kind"] in ORDERED_KINDS for question in project.questions)
+
+
+@transaction.atomic
+def task_next(*, project: Project, annotator: User) -> Task | None:
+    """The annotator's current lease on the project, or a new one; None when nothing is left."""
+    if project.status != Project.Status.ACTIVE:
+        raise ConflictError(
+            f"This project is {project.status}; tasks are handed out while it is active.",
+            code="project_not_active",
+        )
+    staffing = _live_staffing(project, annotator)
+    version = _check_guideline_acknowledged(project, annotator)
+    leases_expire(project_id=project.pk)
+
+    current = (
+        Assignment.objects.select_related("item")
+        .filter(project=project, annotator=annotator, status=Assignment.Status.LEASED)
+        .first()
+    )
+    if current is not None:
+        return Task(assignment=current, item=current.item)
+
+    params = {"project": project.pk, "user": annotator.pk, "overlap": project.overlap}
+    with connection.cursor() as cursor:
+        cursor.execute(_PICK, {**params, "cursor": staffing.queue_cursor})
+        row = cursor.fetchone()
+        if row is None and staffing.queue_cursor:
+            cursor.execute(_PICK, {**params, "cursor": 0})
+            row = cursor.fetchone()
+    if row is None:
+        return None
+    item = Item.objects.get(pk=row[0])
+    now = timezone.now()
+    response_order = None
+    if _uses_response_order(project):
+        response_order = response_order_random(len(item.payload.get("responses") or []))
+    try:
+        with transaction.atomic():
+            assignment = Assignment.objects.create(
+                project=project,
+                item=item,
+                annotator=annotator,
+                response_order=response_order,
+                guideline_version=version,
+                leased_at=now,
+                expires_at=now + timedelta(seconds=project.lease_seconds),
+            )
+    except IntegrityError:
+        # A concurrent request of the same annotator leased first: give the slot back, use theirs.
+        Item.objects.filter(pk=item.pk).update(assigned_count=F("assigned_count") - 1, is_open=True)
+        current = Assignment.objects.select_related("item").get(
+            project=project, annotator=annotator, status=Assignment.Status.LEASED
+        )
+        return Task(assignment=current, item=current.item)
+    Staffing.objects.filter(pk=staffing.pk).update(queue_cursor=item.pk)
+    return Task(assignment=assignment, item=item)
+
+
+def _time_spent(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_TIME_SPENT_MS:
+        raise DomainError(
+            "time_spent_ms is a whole number of milliseconds.",
+            code="invalid_result",
+            fields={"time_spent_ms": [f"0 to {MAX_TIME_SPENT_MS}."]},
+        )
+    return value
+
+
+def _locked_assignment(annotator: User, assignment_id: int) -> Assignment:
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("project", "item")
+        .filter(pk=assignment_id, annotator=annotator)
+        .first()
+    )
+    if assignment is None:
+        raise NotFoundError("No such assignment.")
+    return assignment
+
+
+@transaction.atomic
+def assignment_submit(
+    *, annotator: User, assignment_id: int, result: dict, time_spent_ms: int | None = None
+) -> Annotation:
+    """Turn a lease into an annotation. Submitting the same assignment again returns the same one."""
+    assignment = _locked_assignment(annotator, assignment_id)
+    if assignment.status == Assignment.Status.SUBMITTED:
+        return Annotation.objects.get(assignment=assignment)
+    if assignment.status != Assignment.Status.LEASED or assignment.expires_at < timezone.now():
+        raise ConflictError("This task's lease has ended; ask for the next task.", code="lease_ended")
+    project, item = assignment.project, assignment.item
+    canonical = result_validate(
+        questions=project.questions,
+        result=result,
+        item=item.payload,
+        response_order=assignment.response_order,
+    )
+    now = timezone.now()
+    annotation = Annotation.objects.create(
+        project=project,
+        item=item,
+        assignment=assignment,
+        annotator=annotator,
+        result=canonical,
+        guideline_version_id=assignment.guideline_version_id,
+        time_spent_ms=_time_spent(time_spent_ms),
+        created_at=now,
+        updated_at=now,
+    )
+    Assignment.objects.filter(pk=assignment.pk).update(
+        status=Assignment.Status.SUBMITTED, finished_at=now, draft=None
+    )
+    Item.objects.filter(pk=item.pk).update(completed_count=F("completed_count") + 1)
+    Project.objects.filter(pk=project.pk).update(annotations_count=F("annotations_count") + 1)
+    return annotation
+
+
+@transaction.atomic
+def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assignment:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(
+            "Say why you skip this task.",
+            code="reason_required",
+            fields={"reason": ["This field is required."]},
+        )
+    assignment = _locked_assignment(annotator, assignment_id)
+    if assignment.status != Assignment.Status.LEASED:
+        raise ConflictError("Only a task you hold can be skipped.", code="lease_ended")
+    assignment.status = Assignment.Status.SKIPPED
+    assignment.skip_reason = reason[:500]
+    assignment.finished_at = timezone.now()
+    assignment.save(update_fields=["status", "skip_reason", "finished_at"])
+    Item.objects.filter(pk=assignment.item_id).update(assigned_count=F("assigned_count") - 1, is_open=True)
+    return assignment
+
+
+def assignment_draft_save(*, annotator: User, assignment_id: int, draft) -> None:
+    import json
+
+    if len(json.dumps(draft)) > MAX_DRAFT_CHARS:
+        raise DomainError(
+            "The draft is too large.", fields={"draft": [f"At most {MAX_DRAFT_CHARS} characters."]}
+        )
+    updated = Assignment.objects.filter(
+        pk=assignment_id, annotator=annotator, status=Assignment.Status.LEASED
+    ).update(draft=draft)
+    if not updated:
+        raise NotFoundError("No such task in progress.")
+
+
+@transaction.atomic
+def annotation_revise(
+    *, annotator: User, annotation_id: int, result: dict, time_spent_ms: int | None = None
+) -> Annotation:
+    """Edit a submitted annotation, keeping its earlier state as a revision."""
+    annotation = (
+        Annotation.objects.select_for_update(of=("self",))
+        .select_related("project", "item", "assignment")
+        .filter(pk=annotation_id, annotator=annotator)
+        .first()
+    )
+    if annotation is None:
+        raise NotFoundError("No such annotation.")
+    if not annotation.project.allow_edits:
+        raise ConflictError("This project does not allow editing submitted work.", code="edits_not_allowed")
+    if annotation.status != Annotation.Status.SUBMITTED:
+        raise ConflictError(f"A {annotation.status} annotation cannot be edited.", code="annotation_locked")
+    canonical = result_validate(
+        questions=annotation.project.questions,
+        result=result,
+        item=annotation.item.payload,
+        response_order=annotation.assignment.response_order,
+    )
+    number = annotation.revisions.count() + 1
+    AnnotationRevision.objects.create(
+        annotation=annotation,
+        number=number,
+        result=annotation.result,
+        guideline_version_id=annotation.guideline_version_id,
+        time_spent_ms=annotation.time_spent_ms,
+        created_at=annotation.updated_at,
+    )
+    current = guideline_current(annotation.project)
+    annotation.result = canonical
+    annotation.guideline_version = current or annotation.guideline_version
+    annotation.time_spent_ms = annotation.time_spent_ms + _time_spent(time_spent_ms)
+    annotation.needs_rereview = False if current else annotation.needs_rereview
+    annotation.updated_at = timezone.now()
+    annotation.save()
+    return annotation
+
+
+def display_payload(item: Item, response_order: list[int] | None) -> dict:
+    """The item as the annotator sees it: responses in the order recorded on the assignment."""
+    payload = dict(item.payload)
+    if response_order and isinstance(payload.get("responses"), list):
+        payload["responses"] = [payload["responses"][index] for index in response_order]
+    return payload
