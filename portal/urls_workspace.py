@@ -25,6 +25,7 @@ urlpatterns = [
         api.InvitationDetailApi.as_view(),
         name="api_invitation",
     ),
+    path("", include("projects.urls")),
     path("api/v1/", include("projects.urls_api")),
     *auth_patterns(workspace=True),
 ]

@@ -275,8 +275,15 @@ class GuidelineDiffApi(ProjectApi):
 
     def get(self, request, project_id: int):
         project = self.project()
-        older = selectors.guideline_version_get(project=project, number=_int_param(request, "from", 0))
-        newer = selectors.guideline_version_get(project=project, number=_int_param(request, "to", 0))
+        versions = selectors.guideline_versions(project=project)
+        if not versions:
+            raise DomainError("This project has no guideline versions yet.", code="no_guidelines")
+        latest = versions[0].number
+        to = _int_param(request, "to", latest)
+        newer = selectors.guideline_version_get(project=project, number=to)
+        older = selectors.guideline_version_get(
+            project=project, number=_int_param(request, "from", max(1, to - 1))
+        )
         return Response({"from": older.number, "to": newer.number, "lines": guideline_diff(older, newer)})
 
 

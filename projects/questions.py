@@ -417,7 +417,9 @@ def _text_answer(question: Question, answer: Any, path: str, item: _Item) -> str
         raise _Invalid(path, "must be text")
     if len(answer.strip()) < question["min_length"]:
         minimum = question["min_length"]
-        raise _Invalid(path, "must not be empty" if minimum == 1 else f"must be at least {minimum} characters")
+        raise _Invalid(
+            path, "must not be empty" if minimum == 1 else f"must be at least {minimum} characters"
+        )
     if len(answer) > question["max_length"]:
         raise _Invalid(path, f"must be at most {question['max_length']} characters")
     return answer
@@ -437,7 +439,9 @@ def _spans_answer(question: Question, answer: Any, path: str, item: _Item) -> li
         if not _is_int(start) or not 0 <= start < len(text):
             raise _Invalid(f"{where}.start", f"must be a whole number from 0 to {len(text) - 1}")
         if not _is_int(end) or not start < end <= len(text):
-            raise _Invalid(f"{where}.end", f"must be a whole number greater than start and at most {len(text)}")
+            raise _Invalid(
+                f"{where}.end", f"must be a whole number greater than start and at most {len(text)}"
+            )
         label = _option_value(question["labels"], span.get("label"), f"{where}.label")
         if (start, end, label) in seen:
             raise _Invalid(where, f"duplicates span {seen[(start, end, label)]}")
@@ -481,7 +485,9 @@ def _judgments(
 def _per_turn_answer(question: Question, answer: Any, path: str, item: _Item) -> list[dict]:
     turns = item.sequence(question["field"], path)
     role = question["turn_role"]
-    judged = [index for index, turn in enumerate(turns) if isinstance(turn, dict) and turn.get("role") == role]
+    judged = [
+        index for index, turn in enumerate(turns) if isinstance(turn, dict) and turn.get("role") == role
+    ]
     return _judgments(
         question, answer, path, unit="turn", count=len(turns), judged=judged, skipped=f"only {role} turns are"
     )
@@ -514,7 +520,9 @@ KINDS: dict[str, Kind] = {
     "pairwise": Kind(("allow_tie", "strength", "dimensions"), _pairwise_define, _pairwise_answer),
     "text": Kind(("prefill_field", "min_length", "max_length"), _text_define, _text_answer),
     "spans": Kind(("field", "labels"), _spans_define, _spans_answer),
-    "per_turn": Kind(("field", "turn_role", "options", "reason_required_for"), _per_turn_define, _per_turn_answer),
+    "per_turn": Kind(
+        ("field", "turn_role", "options", "reason_required_for"), _per_turn_define, _per_turn_answer
+    ),
     "per_step": Kind(("field", "options", "reason_required_for"), _per_step_define, _per_step_answer),
 }
 
@@ -562,7 +570,9 @@ def questions_validate(questions: list) -> list[Question]:
             problems.setdefault(problem.path, []).append(problem.message)
             continue
         if question["key"] in used:
-            problems[f"{path}.key"] = [f"'{question['key']}' is already used by questions[{used[question['key']]}]"]
+            problems[f"{path}.key"] = [
+                f"'{question['key']}' is already used by questions[{used[question['key']]}]"
+            ]
         used.setdefault(question["key"], index)
         normalized.append(question)
     if problems:
@@ -599,7 +609,9 @@ def result_validate(
     """
     questions = questions_validate(questions)
     if not isinstance(item, dict):
-        raise DomainError("The item is not an object.", code="invalid_item", fields={"item": ["must be an object"]})
+        raise DomainError(
+            "The item is not an object.", code="invalid_item", fields={"item": ["must be an object"]}
+        )
     target = _Item(item, _response_order_check(item, response_order))
     if not isinstance(result, dict):
         raise DomainError(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from celery import shared_task
 from django.core.files.storage import default_storage
 from django_tenants.utils import get_tenant_model, tenant_context
@@ -20,10 +22,8 @@ def import_job_run(job_id: int) -> None:
         return
     with default_storage.open(job.file, "rb") as handle:
         content = handle.read()
-    try:
+    with contextlib.suppress(DomainError):  # the failure and its reasons are on the job row
         import_job_run_now(job=job, content=content)
-    except DomainError:
-        pass  # the failure and its reasons are on the job row
 
 
 @shared_task(acks_late=True)

@@ -17,6 +17,10 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     filter_horizontal = ["groups"]
 
+    def has_delete_permission(self, request, obj=None):
+        # Workspace schemas reference users; deactivate people instead of deleting them.
+        return False
+
 
 class DomainInline(admin.TabularInline):
     model = Domain

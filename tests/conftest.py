@@ -6,6 +6,7 @@ test then runs inside a transaction that is rolled back, so tests cannot leak in
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -29,6 +30,16 @@ class Tenant:
         if user is not None:
             client.force_login(user)
         return client
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """TEST_DB_SUFFIX=x gives this run a test database of its own (test_portal_x)."""
+    suffix = os.environ.get("TEST_DB_SUFFIX")
+    if suffix:
+        from pytest_django.fixtures import _set_suffix_to_test_databases
+
+        _set_suffix_to_test_databases(suffix)
 
 
 @pytest.fixture(scope="session")

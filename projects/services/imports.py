@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from portal.errors import DomainError
 from portal.tasks import task_enqueue_on_commit
-from projects.models import ImportJob, Item, Project
+from projects.models import ImportJob, Project
 from projects.presets import item_validate
 from projects.questions import result_validate
 

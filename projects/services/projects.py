@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Project, Staffing
-from projects.presets import item_fields_for_questions, preset_get
-from projects.questions import questions_validate
+from projects.presets import preset_get, questions_fit_item_fields
 from tenants.models import Membership, Role, User, Workspace
 from tenants.services.audit import audit_record
 
@@ -85,17 +84,11 @@ def _settings_clean(values: dict, *, item_fields: dict) -> dict:
         clean["requirements"] = requirements
     if "questions" in values:
         try:
-            questions = questions_validate(values["questions"])
+            clean["questions"] = questions_fit_item_fields(
+                questions=values["questions"], item_fields=item_fields
+            )
         except DomainError as error:
             errors.update(error.fields or {"questions": [error.message]})
-        else:
-            missing = item_fields_for_questions(questions) - set(item_fields)
-            if missing:
-                errors["questions"] = [
-                    f"The questions use item field(s) {sorted(missing)} that this task type's items "
-                    f"do not have ({sorted(item_fields)})."
-                ]
-            clean["questions"] = questions
     if errors:
         raise DomainError("Some project settings are invalid.", code="invalid_project", fields=errors)
     return clean

@@ -9,6 +9,7 @@ joins automatically; one whose URL takes an argument the matrix cannot fill fail
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
 from django.db import connection
@@ -98,6 +99,9 @@ def matrix(acme, globex):
         email="secret-invitee@globex.test",
         role=Role.AUDITOR,
     )
+    work = workflow_sample(globex, name="Globex secret project", external_id="globex-secret-item")
+    connection.set_tenant(acme.workspace)
+    work = workflow_sample(acme, name="Acme project", external_id="acme-item")
     connection.set_schema_to_public()
     viewer_membership = Membership.objects.get(workspace=acme.workspace, role=Role.CLIENT_VIEWER)
     return {
@@ -106,12 +110,59 @@ def matrix(acme, globex):
             "invitation_id": invitation_id,
             "token": acme_token,
             "uidb64": "MQ",
+            **work,
         },
         "foreign_markers": [
             globex.workspace.name,
             "secret-invitee@globex.test",
+            "Globex secret project",
+            "globex-secret-item",
             *[u.email for role, u in globex.users.items() if role != Role.CLIENT_MANAGER],
         ],
+    }
+
+
+def workflow_sample(tenant, *, name: str, external_id: str) -> dict:
+    """A project with one of everything a project URL can name, in the current schema."""
+    from projects.services.guidelines import guideline_acknowledge, guideline_draft_save, guideline_publish
+    from projects.services.imports import import_job_create
+    from projects.services.projects import project_create, project_staff, project_transition
+    from projects.services.queue import assignment_submit, task_next
+
+    connection.set_tenant(tenant.workspace)
+    manager, annotator = tenant.users[Role.CLIENT_MANAGER], tenant.users[Role.ANNOTATOR]
+    workspace = tenant.workspace
+    project = project_create(actor=manager, workspace=workspace, name=name, task_type="pairwise_preference")
+    line = json.dumps({"external_id": external_id, "prompt": "Why?", "responses": ["Because.", "No idea."]})
+    job = import_job_create(actor=manager, project=project, filename="items.jsonl", content=line.encode())
+    staffing = project_staff(
+        actor=manager, workspace=workspace, project=project, user_id=annotator.pk, role="annotator"
+    )
+    project_transition(actor=manager, workspace=workspace, project=project, status="active")
+    project.refresh_from_db()
+    draft = guideline_draft_save(actor=manager, project=project, body="Be kind.", changelog="First")
+    version = guideline_publish(actor=manager, workspace=workspace, project=project, version_id=draft.pk)
+    guideline_acknowledge(user=annotator, project=project, version_id=version.pk)
+    task = task_next(project=project, annotator=annotator)
+    annotation = assignment_submit(
+        annotator=annotator,
+        assignment_id=task.assignment.pk,
+        result={
+            "preference": {
+                "choice": "A",
+                "strength": 1,
+                "dimensions": {"helpfulness": "A", "honesty": "A", "harmlessness": "tie"},
+            }
+        },
+    )
+    return {
+        "project_id": project.pk,
+        "item_id": task.item.pk,
+        "annotation_id": annotation.pk,
+        "assignment_id": task.assignment.pk,
+        "number": version.number,
+        "staffing_id": staffing.pk,
+        "job_id": job.pk,
     }
 
 

@@ -34,6 +34,13 @@ def pairwise_result(choice: str = "A") -> dict:
 
 
 @pytest.fixture
+def in_acme(acme):
+    """Run the test's own queries in acme's schema."""
+    connection.set_tenant(acme.workspace)
+    return acme
+
+
+@pytest.fixture
 def annotators(acme) -> list[User]:
     """Three annotators in acme (the seeded one and two more)."""
     people = [acme.users[Role.ANNOTATOR]]

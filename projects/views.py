@@ -1,0 +1,380 @@
+"""Workspace pages for projects: list, create, dashboard, settings, items, imports, guidelines, staffing."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect
+from django.views.generic import TemplateView
+
+from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceView
+from portal.errors import DomainError, NotFoundError
+from projects import selectors
+from projects.forms import GuidelineForm, ImportForm, ProjectForm, StaffForm
+from projects.models import GuidelineVersion, Project
+from projects.presets import PRESETS
+from projects.services.guidelines import (
+    guideline_current,
+    guideline_diff,
+    guideline_draft_save,
+    guideline_publish,
+    guideline_render,
+)
+from projects.services.imports import import_job_create
+from projects.services.projects import (
+    TRANSITIONS,
+    project_create,
+    project_staff,
+    project_transition,
+    project_unstaff,
+    project_update,
+)
+from tenants.models import Role
+
+READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
+
+
+def form_errors_from(form, error: DomainError) -> None:
+    """Show a service's field errors on the form that sent the input."""
+    for field, problems in (error.fields or {}).items():
+        name = field.split(".")[0].split("[")[0]
+        for problem in problems:
+            form.add_error(
+                name if name in form.fields else None, f"{field}: {problem}" if name != field else problem
+            )
+    if not error.fields:
+        form.add_error(None, error.message)
+
+
+class ProjectPage(WorkspaceView, TemplateView):
+    """A page about one project the user may see (404 otherwise)."""
+
+    def get_project(self) -> Project:
+        try:
+            return selectors.project_visible(
+                user=self.request.user, membership=self.membership, project_id=self.kwargs["project_id"]
+            )
+        except NotFoundError:
+            raise Http404 from None
+
+    def get_context_data(self, **kwargs):
+        project = kwargs.pop("project", None) or self.get_project()
+        return super().get_context_data(project=project, **kwargs)
+
+
+class ProjectListView(WorkspaceView, TemplateView):
+    roles = ALL_ROLES
+    template_name = "projects/project_list.html"
+
+    def get_context_data(self, **kwargs):
+        projects = selectors.projects_visible(user=self.request.user, membership=self.membership)
+        mine = (
+            selectors.annotator_projects(user=self.request.user)
+            if self.membership and self.membership.role == Role.ANNOTATOR
+            else []
+        )
+        return super().get_context_data(projects=projects, annotator_projects=mine, **kwargs)
+
+
+class ProjectCreateView(WorkspaceView, TemplateView):
+    roles = MANAGERS
+    template_name = "projects/project_form.html"
+
+    def get_context_data(self, **kwargs):
+        form = kwargs.pop("form", None) or ProjectForm(presets=PRESETS.values())
+        return super().get_context_data(form=form, presets=PRESETS.values(), **kwargs)
+
+    def post(self, request):
+        form = ProjectForm(request.POST, presets=PRESETS.values())
+        if form.is_valid():
+            settings = form.settings()
+            try:
+                project = project_create(
+                    actor=request.user,
+                    workspace=self.workspace,
+                    name=settings.pop("name"),
+                    task_type=settings.pop("task_type"),
+                    **settings,
+                )
+            except DomainError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, f"Project {project.name} created as a draft.")
+                return redirect("project_dashboard", project_id=project.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ProjectDashboardView(ProjectPage):
+    roles = {"GET": READERS}
+    template_name = "projects/project_dashboard.html"
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        return super().get_context_data(
+            project=project,
+            progress=selectors.project_progress(project),
+            throughput=selectors.project_throughput(project),
+            guideline=guideline_current(project),
+            transitions=sorted(TRANSITIONS[project.status]),
+            **kwargs,
+        )
+
+
+class ProjectSettingsView(ProjectPage):
+    roles = MANAGERS
+    template_name = "projects/project_form.html"
+
+    def _initial(self, project):
+        return {
+            "name": project.name,
+            "description": project.description,
+            "overlap": project.overlap,
+            "lease_seconds": project.lease_seconds,
+            "gold_rate": project.gold_rate,
+            "audit_rate": project.audit_rate,
+            "priority": project.priority,
+            "allow_edits": project.allow_edits,
+            "expertise": ", ".join(project.requirements.get("expertise", [])),
+            "languages": ", ".join(project.requirements.get("languages", [])),
+            "questions": project.questions,
+        }
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        form = kwargs.pop("form", None) or ProjectForm(initial=self._initial(project), editing=True)
+        return super().get_context_data(project=project, form=form, editing=True, **kwargs)
+
+    def post(self, request, project_id: int):
+        project = self.get_project()
+        form = ProjectForm(request.POST, editing=True)
+        if form.is_valid():
+            try:
+                project_update(
+                    actor=request.user, workspace=self.workspace, project=project, **form.settings()
+                )
+            except DomainError as error:
+                form_errors_from(form, error)
+            else:
+                messages.success(request, "Settings saved.")
+                return redirect("project_dashboard", project_id=project.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class ProjectStatusView(ProjectPage):
+    roles = MANAGERS
+
+    def post(self, request, project_id: int):
+        project = self.get_project()
+        try:
+            project = project_transition(
+                actor=request.user,
+                workspace=self.workspace,
+                project=project,
+                status=request.POST.get("status", ""),
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"The project is now {project.get_status_display().lower()}.")
+        return redirect("project_dashboard", project_id=project.pk)
+
+
+class ItemBrowserView(ProjectPage):
+    roles = READERS
+    template_name = "projects/item_browser.html"
+    PAGE = 50
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        query = self.request.GET
+        try:
+            after = max(0, int(query.get("after") or 0))
+            version = int(query.get("guideline_version") or 0) or None
+        except ValueError:
+            after, version = 0, None
+        items = selectors.items_browse(
+            project=project,
+            status=query.get("status", ""),
+            needs_rereview=query.get("needs_rereview") == "1",
+            guideline_version=version,
+            after_id=after,
+            limit=self.PAGE,
+        )
+        return super().get_context_data(
+            project=project,
+            items=items,
+            filters=query,
+            versions=selectors.guideline_versions(project=project),
+            next_after=items[-1].pk if len(items) == self.PAGE else None,
+            **kwargs,
+        )
+
+
+class ItemDetailView(ProjectPage):
+    roles = READERS
+    template_name = "projects/item_detail.html"
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        item = project.items.filter(pk=self.kwargs["item_id"]).first()
+        if item is None:
+            raise Http404
+        return super().get_context_data(
+            project=project, item=item, annotations=selectors.item_annotations(item=item), **kwargs
+        )
+
+
+class AnnotationDetailView(ProjectPage):
+    roles = READERS
+    template_name = "projects/annotation_detail.html"
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        try:
+            annotation = selectors.annotation_detail(
+                project=project, annotation_id=self.kwargs["annotation_id"]
+            )
+        except NotFoundError:
+            raise Http404 from None
+        return super().get_context_data(project=project, annotation=annotation, **kwargs)
+
+
+class ImportView(ProjectPage):
+    roles = MANAGERS
+    template_name = "projects/import.html"
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        form = kwargs.pop("form", None) or ImportForm()
+        return super().get_context_data(
+            project=project, form=form, jobs=selectors.import_jobs(project=project), **kwargs
+        )
+
+    def post(self, request, project_id: int):
+        project = self.get_project()
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                job = import_job_create(
+                    actor=request.user, project=project, filename=upload.name, content=upload.read()
+                )
+            except DomainError as error:
+                return self.render_to_response(
+                    self.get_context_data(form=form, import_error=error), status=400
+                )
+            if job.status == job.Status.SUCCEEDED:
+                messages.success(
+                    request,
+                    f"Imported {job.created_count} new item(s); "
+                    f"{job.duplicate_count} were already in the project.",
+                )
+            else:
+                messages.info(request, f"{job.filename} is being imported in the background.")
+            return redirect("project_import", project_id=project.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class GuidelineView(ProjectPage):
+    roles = {"GET": ALL_ROLES, "POST": MANAGERS}
+    template_name = "projects/guidelines.html"
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        versions = selectors.guideline_versions(project=project)
+        is_manager = self.request.user.is_staff or (
+            self.membership and self.membership.role == Role.CLIENT_MANAGER
+        )
+        if not is_manager:
+            versions = [v for v in versions if v.status == GuidelineVersion.Status.PUBLISHED]
+        draft = next((v for v in versions if v.status == GuidelineVersion.Status.DRAFT), None)
+        current = guideline_current(project)
+        form = kwargs.pop("form", None) or GuidelineForm(
+            initial={
+                "body": draft.body if draft else (current.body if current else ""),
+                "changelog": draft.changelog if draft else "",
+                "kind": draft.kind if draft else GuidelineVersion.Kind.EDITORIAL,
+            }
+        )
+        shown = draft if (is_manager and draft) else current
+        diff = None
+        numbers = [v.number for v in versions]
+        query = self.request.GET
+        if query.get("from") and query.get("to"):
+            try:
+                older = selectors.guideline_version_get(project=project, number=int(query["from"]))
+                newer = selectors.guideline_version_get(project=project, number=int(query["to"]))
+                diff = guideline_diff(older, newer)
+            except (ValueError, NotFoundError):
+                diff = None
+        return super().get_context_data(
+            project=project,
+            versions=versions,
+            draft=draft,
+            current=current,
+            form=form,
+            is_manager=is_manager,
+            preview=guideline_render(shown.body) if shown else "",
+            shown=shown,
+            diff=diff,
+            numbers=numbers,
+            **kwargs,
+        )
+
+    def post(self, request, project_id: int):
+        project = self.get_project()
+        form = GuidelineForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        try:
+            draft = guideline_draft_save(actor=request.user, project=project, **form.cleaned_data)
+            if request.POST.get("action") == "publish":
+                guideline_publish(
+                    actor=request.user, workspace=self.workspace, project=project, version_id=draft.pk
+                )
+                messages.success(request, f"Version {draft.number} is published.")
+            else:
+                messages.success(request, f"Draft of version {draft.number} saved.")
+        except DomainError as error:
+            form_errors_from(form, error)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        return redirect("project_guidelines", project_id=project.pk)
+
+
+class StaffingView(ProjectPage):
+    roles = MANAGERS
+    template_name = "projects/staffing.html"
+
+    def get_context_data(self, **kwargs):
+        project = self.get_project()
+        return super().get_context_data(
+            project=project,
+            staffing=selectors.staffing_list(project=project),
+            candidates=selectors.staffing_candidates(workspace=self.workspace, project=project),
+            **kwargs,
+        )
+
+    def post(self, request, project_id: int):
+        project = self.get_project()
+        form = StaffForm(request.POST)
+        try:
+            if request.POST.get("remove"):
+                project_unstaff(
+                    actor=request.user,
+                    workspace=self.workspace,
+                    project=project,
+                    staffing_id=int(request.POST["remove"]),
+                )
+            elif form.is_valid():
+                project_staff(
+                    actor=request.user,
+                    workspace=self.workspace,
+                    project=project,
+                    user_id=form.cleaned_data["user_id"],
+                    role=form.cleaned_data["role"],
+                )
+            else:
+                messages.error(request, "Choose a member.")
+        except (DomainError, ValueError) as error:
+            messages.error(request, getattr(error, "message", "Invalid request."))
+        return redirect("project_staffing", project_id=project.pk)

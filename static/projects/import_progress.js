@@ -1,0 +1,28 @@
+// Polls running imports on the import page and updates their progress bars.
+(function () {
+  "use strict";
+  const running = ["pending", "validating", "writing"];
+  const rows = Array.from(document.querySelectorAll("tr.import-job")).filter(
+    (row) => running.includes(row.dataset.status)
+  );
+  if (!rows.length) return;
+  async function poll() {
+    let active = 0;
+    for (const row of rows) {
+      if (!running.includes(row.dataset.status)) continue;
+      const response = await fetch(row.dataset.statusUrl, { credentials: "same-origin" });
+      if (!response.ok) continue;
+      const job = await response.json();
+      row.dataset.status = job.status;
+      row.querySelector(".job-status").textContent = job.status;
+      row.querySelector("progress").value = job.progress_percent;
+      row.querySelector(".job-count").textContent = `${job.processed_rows} / ${job.total_rows}`;
+      row.querySelector(".job-created").textContent = job.created_count;
+      row.querySelector(".job-duplicates").textContent = job.duplicate_count;
+      if (running.includes(job.status)) active += 1;
+      else if (job.status === "failed") window.location.reload();
+    }
+    if (active) window.setTimeout(poll, 1000);
+  }
+  window.setTimeout(poll, 1000);
+})();

@@ -1,0 +1,109 @@
+import pytest
+from django.db import connection
+
+from portal.errors import ConflictError, DomainError
+from projects.models import Annotation, GuidelineVersion
+from projects.services.guidelines import (
+    guideline_acknowledge,
+    guideline_diff,
+    guideline_draft_save,
+    guideline_publish,
+    guideline_render,
+)
+from projects.services.queue import assignment_submit, task_next
+from tenants.models import Role
+from tests.projects.conftest import pairwise_result
+
+
+def test_rendering_is_sanitised():
+    html = guideline_render(
+        "# Title\n<script>alert(1)</script>\n<img src=x onerror=alert(1)>\n[x](javascript:alert(1))\n**bold**"
+    )
+    assert "<script" not in html and "onerror" not in html and "javascript:" not in html
+    assert "<strong>bold</strong>" in html and "<h1>Title</h1>" in html
+
+
+def test_published_versions_are_immutable_and_need_a_changelog(acme, project):
+    manager = acme.users[Role.CLIENT_MANAGER]
+    draft = guideline_draft_save(actor=manager, project=project, body="Rules")
+    with pytest.raises(DomainError) as error:
+        guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=draft.pk)
+    assert error.value.fields == {"changelog": ["Say what changed in this version."]}
+    draft = guideline_draft_save(actor=manager, project=project, body="Rules", changelog="v1")
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=draft.pk)
+    with pytest.raises(ConflictError):
+        guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=draft.pk)
+    following = guideline_draft_save(actor=manager, project=project, body="Rules, clarified")
+    assert following.number == 2 and following.pk != draft.pk
+    draft.refresh_from_db()
+    assert draft.body == "Rules"
+
+
+def test_diff_between_versions(acme, project):
+    manager = acme.users[Role.CLIENT_MANAGER]
+    one = guideline_draft_save(actor=manager, project=project, body="a\nb\nc", changelog="one")
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=one.pk)
+    two = guideline_draft_save(actor=manager, project=project, body="a\nB\nc", changelog="two")
+    assert guideline_diff(one, two) == [
+        {"op": "equal", "text": "a"},
+        {"op": "delete", "text": "b"},
+        {"op": "insert", "text": "B"},
+        {"op": "equal", "text": "c"},
+    ]
+
+
+def test_semantic_change_flags_older_annotations_and_regates(acme, project, annotators, published_guideline):
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    editorial = guideline_draft_save(actor=manager, project=project, body="typo fixed", changelog="typo")
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=editorial.pk)
+    annotation.refresh_from_db()
+    assert annotation.needs_rereview is False
+    semantic = guideline_draft_save(
+        actor=manager,
+        project=project,
+        body="ties are now forbidden",
+        changelog="no ties",
+        kind=GuidelineVersion.Kind.SEMANTIC,
+    )
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    annotation.refresh_from_db()
+    assert annotation.needs_rereview is True
+    with pytest.raises(ConflictError) as error:
+        task_next(project=project, annotator=person)
+    assert error.value.code == "guideline_ack_required"
+    client = acme.client(manager)
+    page = client.get(f"/projects/{project.pk}/items/?needs_rereview=1").content.decode()
+    assert annotation.item.external_id in page
+    connection.set_tenant(acme.workspace)
+    assert Annotation.objects.filter(needs_rereview=True).count() == 1
+
+
+def test_manager_edits_previews_and_publishes_in_the_page(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    saved = client.post(
+        f"/projects/{project.pk}/guidelines/",
+        {"body": "## Be **precise**", "changelog": "", "kind": "editorial", "action": "save"},
+    )
+    assert saved.status_code == 302
+    connection.set_schema_to_public()
+    page = client.get(f"/projects/{project.pk}/guidelines/").content.decode()
+    assert "<strong>precise</strong>" in page
+    connection.set_schema_to_public()
+    refused = client.post(
+        f"/projects/{project.pk}/guidelines/",
+        {"body": "## Be **precise**", "changelog": "", "kind": "editorial", "action": "publish"},
+    )
+    assert refused.status_code == 400
+    assert "Say what changed" in refused.content.decode()
+    connection.set_schema_to_public()
+    client.post(
+        f"/projects/{project.pk}/guidelines/",
+        {"body": "## Be **precise**", "changelog": "first", "kind": "editorial", "action": "publish"},
+    )
+    connection.set_tenant(acme.workspace)
+    assert GuidelineVersion.objects.get(project=project).status == "published"

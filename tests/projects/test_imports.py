@@ -1,0 +1,149 @@
+import json
+
+import pytest
+from django.db import connection
+
+from portal.errors import DomainError
+from projects.models import ImportJob, Item
+from projects.services.imports import import_job_create, items_import
+from projects.tasks import import_job_run
+from tenants.models import Role
+from tests.projects.conftest import pairwise_items
+
+
+def jsonl(records) -> bytes:
+    return "\n".join(json.dumps(r) for r in records).encode()
+
+
+def test_jsonl_import_then_the_same_file_again_adds_nothing(acme, project):
+    manager = acme.users[Role.CLIENT_MANAGER]
+    content = jsonl(pairwise_items(20, start=100))
+    job = import_job_create(actor=manager, project=project, filename="batch.jsonl", content=content)
+    assert (job.status, job.created_count, job.duplicate_count) == ("succeeded", 20, 0)
+    again = import_job_create(actor=manager, project=project, filename="batch.jsonl", content=content)
+    assert (again.created_count, again.duplicate_count) == (0, 20)
+    assert Item.objects.filter(project=project).count() == 25
+    project.refresh_from_db()
+    assert project.items_count == 25
+
+
+def test_csv_import_with_json_cells(acme, project):
+    content = (
+        b"external_id,prompt,responses\n"
+        b'c1,Hello?,"[""Hi there"", ""Go away""]"\n'
+        b'c2,Bye?,"[""Goodbye"", ""See you""]"\n'
+    )
+    job = import_job_create(
+        actor=acme.users[Role.CLIENT_MANAGER], project=project, filename="x.csv", content=content
+    )
+    assert job.created_count == 2
+    assert Item.objects.get(project=project, external_id="c1").payload["responses"] == ["Hi there", "Go away"]
+
+
+def test_a_bad_row_rejects_the_whole_file_with_line_numbers(acme, project):
+    records = pairwise_items(3, start=200)
+    records[1]["responses"] = ["only one"]
+    lines = [json.dumps(r) for r in records] + [
+        "{not json",
+        json.dumps({"prompt": "no id", "responses": ["a", "b"]}),
+    ]
+    with pytest.raises(DomainError) as error:
+        import_job_create(
+            actor=acme.users[Role.CLIENT_MANAGER],
+            project=project,
+            filename="bad.jsonl",
+            content="\n".join(lines).encode(),
+        )
+    fields = error.value.fields
+    assert error.value.code == "invalid_import"
+    assert any(key.startswith("line 2.") and "responses" in key for key in fields), fields
+    assert "line 4" in fields
+    assert "line 5.external_id" in fields
+    assert not Item.objects.filter(external_id__startswith="item-20").exists()
+    assert ImportJob.objects.get(filename="bad.jsonl").status == "failed"
+
+
+def test_duplicate_ids_inside_one_file_are_an_error(acme, project):
+    records = pairwise_items(2, start=300)
+    records[1]["external_id"] = records[0]["external_id"]
+    with pytest.raises(DomainError) as error:
+        items_import(project=project, records=records)
+    assert error.value.fields == {"items[1].external_id": ["Duplicate of line 0 in this file."]}
+
+
+def test_api_bulk_create_limits_and_reports(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/items/",
+        {"items": pairwise_items(3, start=400)},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json() == {"received": 3, "created": 3, "duplicates": 0}
+    connection.set_schema_to_public()
+    too_many = client.post(
+        f"/api/v1/projects/{project.pk}/items/", {"items": [{}] * 10_001}, content_type="application/json"
+    )
+    assert too_many.status_code == 400
+    assert too_many.json()["code"] == "too_many_items"
+    connection.set_tenant(acme.workspace)
+    assert Item.objects.filter(project=project).count() == 8
+
+
+def test_large_files_run_as_a_job_with_progress(
+    acme, project, django_capture_on_commit_callbacks, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    content = jsonl(pairwise_items(6000, start=1000))
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = import_job_create(
+            actor=acme.users[Role.CLIENT_MANAGER], project=project, filename="big.jsonl", content=content
+        )
+    assert job.status == "pending" and len(callbacks) == 1
+    assert job.file.startswith("imports/ws_acme/")
+    import_job_run(job.pk)  # what the worker runs
+    job.refresh_from_db()
+    assert (job.status, job.total_rows, job.created_count, job.progress_percent) == (
+        "succeeded",
+        6000,
+        6000,
+        100,
+    )
+    import_job_run(job.pk)  # a second delivery changes nothing
+    assert Item.objects.filter(project=project).count() == 6005
+
+
+def test_gold_items_need_a_valid_answer(acme, project):
+    record = pairwise_items(1, start=500)[0] | {
+        "is_gold": True,
+        "gold_answer": {"preference": {"choice": "X"}},
+    }
+    with pytest.raises(DomainError) as error:
+        items_import(project=project, records=[record])
+    assert any(key.startswith("items[0].gold_answer") for key in error.value.fields)
+    record["gold_answer"] = {
+        "preference": {
+            "choice": "A",
+            "strength": 3,
+            "dimensions": {"helpfulness": "A", "honesty": "A", "harmlessness": "A"},
+        }
+    }
+    items_import(project=project, records=[record])
+    item = Item.objects.get(external_id="item-500")
+    assert item.is_gold and item.gold_answer["preference"]["winner"] == 0
+
+
+def test_malformed_upload_is_a_clear_400(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/imports/",
+        {"file": SimpleUploadedFile("x.jsonl", b"\xff\xfe garbage")},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_file"
+    connection.set_schema_to_public()
+    page = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("x.txt", b"hello")})
+    assert page.status_code == 400
+    assert "neither JSONL nor CSV" in page.content.decode()

@@ -1,0 +1,132 @@
+import pytest
+from django.db import connection
+
+from portal.errors import ConflictError, DomainError
+from projects.models import Project
+from projects.services.projects import project_create, project_transition, project_update
+from tenants.models import Role
+
+
+def test_create_from_preset_with_settings(in_acme):
+    acme = in_acme
+    project = project_create(
+        actor=acme.users[Role.CLIENT_MANAGER],
+        workspace=acme.workspace,
+        name="Ranks",
+        task_type="ranking",
+        overlap=3,
+        requirements={"languages": ["de"]},
+    )
+    assert project.status == "draft" and project.overlap == 3
+    assert project.item_fields == {"prompt": "text", "responses": "responses"}
+    assert project.questions[0]["kind"] == "ranking"
+
+
+def test_invalid_settings_name_every_field(in_acme):
+    acme = in_acme
+    with pytest.raises(DomainError) as error:
+        project_create(
+            actor=acme.users[Role.CLIENT_MANAGER],
+            workspace=acme.workspace,
+            name="",
+            task_type="ranking",
+            overlap=11,
+            gold_rate=2,
+            lease_seconds=5,
+        )
+    assert set(error.value.fields) == {"name", "overlap", "gold_rate", "lease_seconds"}
+    with pytest.raises(DomainError) as error:
+        project_create(
+            actor=acme.users[Role.CLIENT_MANAGER], workspace=acme.workspace, name="x", task_type="nope"
+        )
+    assert error.value.code == "unknown_task_type"
+
+
+def test_questions_must_fit_the_item_fields(in_acme):
+    acme = in_acme
+    questions = [
+        {
+            "key": "spans",
+            "kind": "spans",
+            "prompt": "Mark",
+            "field": "article",
+            "labels": [{"value": "x", "label": "X"}],
+        }
+    ]
+    with pytest.raises(DomainError) as error:
+        project_create(
+            actor=acme.users[Role.CLIENT_MANAGER],
+            workspace=acme.workspace,
+            name="x",
+            task_type="classification",
+            questions=questions,
+        )
+    assert error.value.fields == {"questions[0].field": ["the items have no text field 'article'"]}
+
+
+def test_lifecycle_allows_only_sensible_transitions(in_acme):
+    acme = in_acme
+    manager = acme.users[Role.CLIENT_MANAGER]
+    project = project_create(actor=manager, workspace=acme.workspace, name="Life", task_type="classification")
+    with pytest.raises(ConflictError):
+        project_transition(actor=manager, workspace=acme.workspace, project=project, status="completed")
+    for status in ("active", "paused", "active", "completed", "archived"):
+        project = project_transition(actor=manager, workspace=acme.workspace, project=project, status=status)
+    with pytest.raises(ConflictError):
+        project_transition(actor=manager, workspace=acme.workspace, project=project, status="active")
+    with pytest.raises(ConflictError):
+        project_update(actor=manager, workspace=acme.workspace, project=project, name="New")
+
+
+def test_project_api_create_and_errors(acme):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    bad = client.post(
+        "/api/v1/projects/",
+        {"name": "x", "task_type": "pairwise_preference", "overlap": 0},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert bad.json()["fields"] == {
+        "overlap": ["Overlap is a whole number of annotations per item, 1 to 10."]
+    }
+    connection.set_schema_to_public()
+    good = client.post(
+        "/api/v1/projects/",
+        {"name": "API project", "task_type": "pairwise_preference", "overlap": 3},
+        content_type="application/json",
+    )
+    assert good.status_code == 201
+    connection.set_tenant(acme.workspace)
+    assert Project.objects.get(pk=good.json()["id"]).overlap == 3
+
+
+def test_annotators_see_only_their_projects(acme, project, annotators):
+    from projects.models import Staffing
+
+    Staffing.objects.filter(user=annotators[0]).delete()
+    client = acme.client(annotators[0])
+    assert client.get("/api/v1/projects/").json() == {"results": []}
+    connection.set_schema_to_public()
+    assert client.get(f"/api/v1/projects/{project.pk}/").status_code == 404
+    connection.set_schema_to_public()
+    staffed = acme.client(annotators[1]).get("/api/v1/projects/").json()["results"]
+    assert [p["id"] for p in staffed] == [project.pk]
+
+
+def test_dashboard_and_pages_render(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    for path in (
+        "/projects/",
+        "/projects/new/",
+        f"/projects/{project.pk}/",
+        f"/projects/{project.pk}/items/",
+        f"/projects/{project.pk}/settings/",
+        f"/projects/{project.pk}/import/",
+        f"/projects/{project.pk}/staffing/",
+        f"/projects/{project.pk}/guidelines/",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        connection.set_schema_to_public()
+    dashboard = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "0</strong> of 5 items done" in dashboard

@@ -1,0 +1,304 @@
+"""The fair queue: overlap, no repeats, leases, skips, idempotent submit, canonical order."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.utils import timezone
+
+from portal.errors import ConflictError, DomainError, NotFoundError
+from projects.models import Annotation, Assignment, Item, Project
+from projects.services.guidelines import guideline_acknowledge
+from projects.services.projects import project_transition
+from projects.services.queue import (
+    annotation_revise,
+    assignment_skip,
+    assignment_submit,
+    leases_expire,
+    task_next,
+)
+from tests.projects.conftest import pairwise_result
+
+
+def test_overlap_is_never_exceeded_and_nobody_repeats(project, annotators):
+    handed = []
+    for _ in range(10):  # more asks than slots: 5 items x overlap 2 = 10 for 3 people
+        for person in annotators:
+            task = task_next(project=project, annotator=person)
+            if task is None:
+                continue
+            handed.append((task.item.pk, person.pk))
+            assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    assert len(handed) == 10
+    assert len(set(handed)) == 10  # no (item, person) twice
+    per_item = {}
+    for item_id, _ in handed:
+        per_item[item_id] = per_item.get(item_id, 0) + 1
+    assert set(per_item.values()) == {2}
+    assert task_next(project=project, annotator=annotators[0]) is None
+
+
+def test_asking_again_returns_the_same_lease(project, annotators):
+    first = task_next(project=project, annotator=annotators[0])
+    again = task_next(project=project, annotator=annotators[0])
+    assert again.assignment.pk == first.assignment.pk
+    assert Assignment.objects.filter(annotator=annotators[0]).count() == 1
+
+
+def test_oldest_items_first(project, annotators):
+    task = task_next(project=project, annotator=annotators[0])
+    assert task.item.external_id == "item-0"
+
+
+def test_higher_cursor_does_not_hide_freed_slots(project, annotators):
+    """Someone who passed an item still gets it when its slot comes back and nothing is ahead."""
+    Project.objects.filter(pk=project.pk).update(overlap=1)
+    project.refresh_from_db()
+    me, other = annotators[0], annotators[1]
+    other_task = task_next(project=project, annotator=other)  # other holds item-0
+    for _ in range(4):  # I take item-1 .. item-4
+        task = task_next(project=project, annotator=me)
+        assignment_submit(annotator=me, assignment_id=task.assignment.pk, result=pairwise_result())
+    assignment_skip(annotator=other, assignment_id=other_task.assignment.pk, reason="unsure")
+    task = task_next(project=project, annotator=me)
+    assert task.item.external_id == "item-0"
+
+
+def test_expired_leases_return_their_slot(project, annotators):
+    Project.objects.filter(pk=project.pk).update(overlap=1)
+    project.refresh_from_db()
+    task = task_next(project=project, annotator=annotators[0])
+    item = Item.objects.get(pk=task.item.pk)
+    assert (item.assigned_count, item.is_open) == (1, False)
+    Assignment.objects.filter(pk=task.assignment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert leases_expire(project_id=project.pk) == 1
+    item.refresh_from_db()
+    assert (item.assigned_count, item.is_open) == (0, True)
+    assert Assignment.objects.get(pk=task.assignment.pk).status == "expired"
+    with pytest.raises(ConflictError) as error:
+        assignment_submit(annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result())
+    assert error.value.code == "lease_ended"
+    # The slot goes to someone else; the first person never sees the item again.
+    other = task_next(project=project, annotator=annotators[1])
+    assert other.item.pk == item.pk
+
+
+def test_skip_needs_a_reason_and_frees_the_slot(project, annotators):
+    task = task_next(project=project, annotator=annotators[0])
+    with pytest.raises(DomainError) as error:
+        assignment_skip(annotator=annotators[0], assignment_id=task.assignment.pk, reason=" ")
+    assert error.value.fields == {"reason": ["This field is required."]}
+    assignment_skip(annotator=annotators[0], assignment_id=task.assignment.pk, reason="Not my language")
+    item = Item.objects.get(pk=task.item.pk)
+    assert item.assigned_count == 0
+    assert task_next(project=project, annotator=annotators[0]).item.pk != item.pk
+
+
+def test_submitting_twice_yields_one_annotation(project, annotators):
+    task = task_next(project=project, annotator=annotators[0])
+    first = assignment_submit(
+        annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    second = assignment_submit(
+        annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result("B")
+    )
+    assert first.pk == second.pk
+    assert Annotation.objects.filter(assignment=task.assignment).count() == 1
+    assert Item.objects.get(pk=task.item.pk).completed_count == 1
+    project.refresh_from_db()
+    assert project.annotations_count == 1
+
+
+def test_invalid_result_writes_nothing(project, annotators):
+    task = task_next(project=project, annotator=annotators[0])
+    with pytest.raises(DomainError) as error:
+        assignment_submit(
+            annotator=annotators[0], assignment_id=task.assignment.pk, result={"preference": {"choice": "C"}}
+        )
+    assert error.value.code == "invalid_result"
+    assert any(key.startswith("preference") for key in error.value.fields)
+    assert not Annotation.objects.exists()
+    assert Assignment.objects.get(pk=task.assignment.pk).status == "leased"
+
+
+def test_responses_are_shown_in_a_recorded_order_and_stored_canonically(project, annotators):
+    orders = set()
+    for person in annotators:
+        task = task_next(project=project, annotator=person)
+        order = task.assignment.response_order
+        assert sorted(order) == [0, 1]
+        orders.add(tuple(order))
+        annotation = assignment_submit(
+            annotator=person, assignment_id=task.assignment.pk, result=pairwise_result("A")
+        )
+        # "A" is the response shown first, i.e. canonical index order[0].
+        assert annotation.result["preference"]["winner"] == order[0]
+
+
+def test_only_staffed_annotators_of_active_projects(acme, project, annotators):
+    from tenants.models import Role
+
+    with pytest.raises(NotFoundError):
+        task_next(project=project, annotator=acme.users[Role.AUDITOR])
+    project_transition(
+        actor=acme.users[Role.CLIENT_MANAGER], workspace=acme.workspace, project=project, status="paused"
+    )
+    project.refresh_from_db()
+    with pytest.raises(ConflictError) as error:
+        task_next(project=project, annotator=annotators[0])
+    assert error.value.code == "project_not_active"
+
+
+def test_guideline_gate_and_stamping(project, annotators, published_guideline):
+    person = annotators[0]
+    with pytest.raises(ConflictError) as error:
+        task_next(project=project, annotator=person)
+    assert error.value.code == "guideline_ack_required"
+    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    assert annotation.guideline_version_id == published_guideline.pk
+
+
+def test_editing_keeps_revisions(project, annotators):
+    person = annotators[0]
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result("A")
+    )
+    before = annotation.result
+    revised = annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
+    assert revised.result != before
+    assert [r.result for r in revised.revisions.all()] == [before]
+    Project.objects.filter(pk=project.pk).update(allow_edits=False)
+    with pytest.raises(ConflictError):
+        annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("A"))
+
+
+def test_next_task_and_submit_query_counts_stay_flat(
+    acme, project, annotators, django_assert_max_num_queries
+):
+    """The same number of queries with 5 items and with 2,005."""
+    from projects.services.imports import items_import
+    from tests.projects.conftest import pairwise_items
+
+    client = acme.client(annotators[0])
+
+    def one_round():
+        connection.set_schema_to_public()
+        task = client.post(f"/api/v1/projects/{project.pk}/tasks/next/").json()
+        connection.set_schema_to_public()
+        response = client.post(
+            f"/api/v1/assignments/{task['assignment']['id']}/submit/",
+            {"result": pairwise_result()},
+            content_type="application/json",
+        )
+        assert response.status_code == 201
+
+    def count(fn):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            fn()
+        # django-tenants re-issues SET search_path before each query; count the real ones.
+        return sum(1 for q in captured.captured_queries if not q["sql"].startswith("SET search_path"))
+
+    small = count(one_round)
+    connection.set_tenant(acme.workspace)
+    for start in range(5, 2005, 1000):
+        items_import(project=project, records=pairwise_items(1000, start=start))
+    large = count(one_round)
+    assert small == large
+    assert large <= 30
+
+
+@pytest.fixture
+def committed_project(django_db_setup, django_db_blocker):
+    """An active pairwise project, overlap 3, 30 items and 12 annotators, committed for threads."""
+    from projects.services.imports import items_import
+    from projects.services.projects import project_create, project_staff
+    from tenants.models import AuditLog, Membership, Role, User, Workspace
+    from tests.projects.conftest import pairwise_items
+
+    with django_db_blocker.unblock():
+        workspace = Workspace.objects.get(slug="acme")
+        manager = Membership.objects.get(workspace=workspace, role=Role.CLIENT_MANAGER).user
+        people = []
+        for n in range(12):
+            user = User.objects.create_user(email=f"crowd{n}@concurrency.test", password="x-Pass-1234")
+            Membership.objects.create(user=user, workspace=workspace, role=Role.ANNOTATOR)
+            people.append(user)
+        connection.set_tenant(workspace)
+        project = project_create(
+            actor=manager, workspace=workspace, name="Concurrency", overlap=3, task_type="pairwise_preference"
+        )
+        items_import(project=project, records=pairwise_items(30))
+        for user in people:
+            project_staff(
+                actor=manager, workspace=workspace, project=project, user_id=user.pk, role="annotator"
+            )
+        project_transition(actor=manager, workspace=workspace, project=project, status="active")
+        project.refresh_from_db()
+        connection.set_schema_to_public()
+        yield workspace, project, people
+        connection.set_tenant(workspace)
+        Project.objects.filter(pk=project.pk).delete()
+        connection.set_schema_to_public()
+        AuditLog.objects.filter(workspace=workspace, data__project_id=project.pk).delete()
+        Membership.objects.filter(user__email__endswith="@concurrency.test").delete()
+        # Users are referenced from workspace schemas too, so the ORM cannot cascade from public.
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM tenants_user WHERE email LIKE %s", ["%@concurrency.test"])
+
+
+def test_concurrent_pulls_never_over_assign(committed_project, django_db_blocker):
+    workspace, project, people = committed_project
+    barrier = threading.Barrier(len(people))
+    failures = []
+
+    def work(person):
+        try:
+            with django_db_blocker.unblock():
+                connection.set_tenant(workspace)
+                barrier.wait()
+                while True:
+                    task = task_next(project=project, annotator=person)
+                    if task is None:
+                        break
+                    assignment_submit(
+                        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
+                    )
+        except Exception as error:  # noqa: BLE001
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work, args=(person,)) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not failures
+    with django_db_blocker.unblock():
+        connection.set_tenant(workspace)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM projects_annotation WHERE project_id = %s", [project.pk])
+            assert cursor.fetchone()[0] == 90  # 30 items x overlap 3
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT item_id FROM projects_annotation WHERE project_id = %s "
+                "GROUP BY item_id HAVING count(*) > 3) over",
+                [project.pk],
+            )
+            assert cursor.fetchone()[0] == 0
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT item_id, annotator_id FROM projects_assignment "
+                "WHERE project_id = %s GROUP BY 1, 2 HAVING count(*) > 1) twice",
+                [project.pk],
+            )
+            assert cursor.fetchone()[0] == 0
+        connection.set_schema_to_public()
