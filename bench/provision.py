@@ -25,22 +25,23 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
 REQUESTS = 300
 
 
-def scratch_database_url() -> tuple[str, str]:
+def scratch_database_url(name: str = BENCH_DB) -> tuple[str, str]:
+    """A fresh database for a bench: (its URL, the URL of the server's maintenance database)."""
     import psycopg
 
     base = os.environ.get("DATABASE_URL")
     if base:
         admin = base
-        url = base.rsplit("/", 1)[0] + f"/{BENCH_DB}"
+        url = base.rsplit("/", 1)[0] + f"/{name}"
     else:
         from portal.embedded import embedded_postgres_host
 
         host = embedded_postgres_host()
         admin = f"postgresql://postgres@{quote(host, safe='')}/postgres"
-        url = f"postgresql://postgres@{quote(host, safe='')}/{BENCH_DB}"
+        url = f"postgresql://postgres@{quote(host, safe='')}/{name}"
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
     return url, admin
 
 

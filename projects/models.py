@@ -157,12 +157,15 @@ class ImportJob(models.Model):
 
 
 class Item(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="items")
+    # Indexed by the (project, external_id) constraint and the open-queue index.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="items", db_index=False)
     external_id = models.CharField(max_length=200)
     payload = models.JSONField()
     is_gold = models.BooleanField(default=False)
     gold_answer = models.JSONField(null=True, blank=True)
-    batch = models.ForeignKey(ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    batch = models.ForeignKey(
+        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
     # Live leases plus submitted annotations; the item is open while this is below the overlap.
     assigned_count = models.PositiveSmallIntegerField(default=0)
     completed_count = models.PositiveSmallIntegerField(default=0)

@@ -1,0 +1,116 @@
+"""A 100,000-item JSONL import through the real import path (as a job) against a raw COPY of the
+same rows into a bare table. Runs in a scratch database of its own on the embedded PostgreSQL
+(or DATABASE_URL's server).
+
+Usage: python bench/import.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+
+ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+
+
+def jsonl(count: int) -> bytes:
+    lines = []
+    for n in range(count):
+        lines.append(json.dumps({
+            "external_id": f"item-{n:06d}",
+            "prompt": f"Explain step {n} of the procedure in plain words.",
+            "responses": [f"A first answer about step {n}, fairly detailed and polite.",
+                          f"A second answer about step {n}, shorter and more direct."],
+        }))
+    return "\n".join(lines).encode()
+
+
+def main() -> None:
+    from provision import scratch_database_url  # the same scratch-database helper
+
+    url, admin = scratch_database_url("bench_import")
+    os.environ["DATABASE_URL"] = url
+    import django
+
+    django.setup()
+    from django.core.files.storage import default_storage
+    from django.core.management import call_command
+    from django.db import connection
+
+    from projects.models import ImportJob, Item
+    from projects.services.imports import import_job_create
+    from projects.services.projects import project_create
+    from projects.tasks import import_job_run
+    from tenants.models import User
+    from tenants.services.workspaces import workspace_provision
+
+    call_command("migrate", verbosity=0)
+    manager = User.objects.create_user(email="manager@bench.test", password="x-Pass-1234")
+    workspace = workspace_provision(actor=manager, slug="acme", name="Acme")
+    connection.set_tenant(workspace)
+    content = jsonl(ITEMS)
+    print(f"{ITEMS} items, {len(content) / 1e6:.1f} MB of JSONL")
+
+    # Baseline: the same rows, already parsed, COPYed into a bare table with no index.
+    rows = [json.loads(line) for line in content.splitlines()]
+    copy_text = "".join(
+        f"{r['external_id']}\t{json.dumps({k: v for k, v in r.items() if k != 'external_id'})}\n"
+        .replace("\\", "\\\\") for r in rows
+    ).encode()
+    copy_times, import_times = [], []
+    for run in range(REPEATS):
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_bare")
+            cursor.execute("CREATE TABLE bench_bare (external_id text, payload jsonb)")
+            start = time.perf_counter()
+            with cursor.copy("COPY bench_bare (external_id, payload) FROM STDIN") as copy:
+                copy.write(copy_text)
+            copy_times.append(time.perf_counter() - start)
+            cursor.execute("SELECT count(*) FROM bench_bare")
+            assert cursor.fetchone()[0] == ITEMS
+
+        project = project_create(actor=manager, workspace=workspace, name=f"Import {run}",
+                                 task_type="pairwise_preference")
+        start = time.perf_counter()
+        job = import_job_create(actor=manager, project=project, filename="items.jsonl", content=content)
+        import_job_run(job.pk)  # what the worker runs for a job
+        import_times.append(time.perf_counter() - start)
+        job = ImportJob.objects.get(pk=job.pk)
+        default_storage.delete(job.file)
+        assert job.status == "succeeded", job.errors
+        assert Item.objects.filter(project=project).count() == ITEMS == job.created_count
+        print(f"run {run + 1}: import job {import_times[-1]:.2f} s, raw COPY {copy_times[-1]:.2f} s, "
+              f"ratio {import_times[-1] / copy_times[-1]:.2f}")
+
+    again_start = time.perf_counter()
+    job = import_job_create(actor=manager, project=project, filename="items.jsonl", content=content)
+    import_job_run(job.pk)
+    job = ImportJob.objects.get(pk=job.pk)
+    default_storage.delete(job.file)
+    print(f"the same file again: {job.created_count} created, {job.duplicate_count} duplicates, "
+          f"{time.perf_counter() - again_start:.2f} s")
+
+    seconds, copy_seconds = statistics.median(import_times), statistics.median(copy_times)
+    print(f"median of {REPEATS}: import {seconds:.2f} s ({ITEMS / seconds:,.0f} items/s), raw COPY "
+          f"{copy_seconds:.2f} s; ratio {seconds / copy_seconds:.2f}")
+    connection.close()
+    import psycopg
+
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute('DROP DATABASE IF EXISTS "bench_import" WITH (FORCE)')
+    print(json.dumps({"bench": "import", "items": ITEMS, "seconds": round(seconds, 3),
+                      "copy_seconds": round(copy_seconds, 3), "ratio": round(seconds / copy_seconds, 2)}))
+
+
+if __name__ == "__main__":
+    main()
