@@ -26,6 +26,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/provision.py
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/queue.py
 
 clean:
 	rm -rf $(VENV) .data staticfiles
