@@ -26,12 +26,18 @@ REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
 def jsonl(count: int) -> bytes:
     lines = []
     for n in range(count):
-        lines.append(json.dumps({
-            "external_id": f"item-{n:06d}",
-            "prompt": f"Explain step {n} of the procedure in plain words.",
-            "responses": [f"A first answer about step {n}, fairly detailed and polite.",
-                          f"A second answer about step {n}, shorter and more direct."],
-        }))
+        lines.append(
+            json.dumps(
+                {
+                    "external_id": f"item-{n:06d}",
+                    "prompt": f"Explain step {n} of the procedure in plain words.",
+                    "responses": [
+                        f"A first answer about step {n}, fairly detailed and polite.",
+                        f"A second answer about step {n}, shorter and more direct.",
+                    ],
+                }
+            )
+        )
     return "\n".join(lines).encode()
 
 
@@ -64,8 +70,10 @@ def main() -> None:
     # Baseline: the same rows, already parsed, COPYed into a bare table with no index.
     rows = [json.loads(line) for line in content.splitlines()]
     copy_text = "".join(
-        f"{r['external_id']}\t{json.dumps({k: v for k, v in r.items() if k != 'external_id'})}\n"
-        .replace("\\", "\\\\") for r in rows
+        f"{r['external_id']}\t{json.dumps({k: v for k, v in r.items() if k != 'external_id'})}\n".replace(
+            "\\", "\\\\"
+        )
+        for r in rows
     ).encode()
     copy_times, import_times = [], []
     for run in range(REPEATS):
@@ -79,8 +87,9 @@ def main() -> None:
             cursor.execute("SELECT count(*) FROM bench_bare")
             assert cursor.fetchone()[0] == ITEMS
 
-        project = project_create(actor=manager, workspace=workspace, name=f"Import {run}",
-                                 task_type="pairwise_preference")
+        project = project_create(
+            actor=manager, workspace=workspace, name=f"Import {run}", task_type="pairwise_preference"
+        )
         start = time.perf_counter()
         job = import_job_create(actor=manager, project=project, filename="items.jsonl", content=content)
         import_job_run(job.pk)  # what the worker runs for a job
@@ -89,27 +98,42 @@ def main() -> None:
         default_storage.delete(job.file)
         assert job.status == "succeeded", job.errors
         assert Item.objects.filter(project=project).count() == ITEMS == job.created_count
-        print(f"run {run + 1}: import job {import_times[-1]:.2f} s, raw COPY {copy_times[-1]:.2f} s, "
-              f"ratio {import_times[-1] / copy_times[-1]:.2f}")
+        print(
+            f"run {run + 1}: import job {import_times[-1]:.2f} s, raw COPY {copy_times[-1]:.2f} s, "
+            f"ratio {import_times[-1] / copy_times[-1]:.2f}"
+        )
 
     again_start = time.perf_counter()
     job = import_job_create(actor=manager, project=project, filename="items.jsonl", content=content)
     import_job_run(job.pk)
     job = ImportJob.objects.get(pk=job.pk)
     default_storage.delete(job.file)
-    print(f"the same file again: {job.created_count} created, {job.duplicate_count} duplicates, "
-          f"{time.perf_counter() - again_start:.2f} s")
+    print(
+        f"the same file again: {job.created_count} created, {job.duplicate_count} duplicates, "
+        f"{time.perf_counter() - again_start:.2f} s"
+    )
 
     seconds, copy_seconds = statistics.median(import_times), statistics.median(copy_times)
-    print(f"median of {REPEATS}: import {seconds:.2f} s ({ITEMS / seconds:,.0f} items/s), raw COPY "
-          f"{copy_seconds:.2f} s; ratio {seconds / copy_seconds:.2f}")
+    print(
+        f"median of {REPEATS}: import {seconds:.2f} s ({ITEMS / seconds:,.0f} items/s), raw COPY "
+        f"{copy_seconds:.2f} s; ratio {seconds / copy_seconds:.2f}"
+    )
     connection.close()
     import psycopg
 
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute('DROP DATABASE IF EXISTS "bench_import" WITH (FORCE)')
-    print(json.dumps({"bench": "import", "items": ITEMS, "seconds": round(seconds, 3),
-                      "copy_seconds": round(copy_seconds, 3), "ratio": round(seconds / copy_seconds, 2)}))
+    print(
+        json.dumps(
+            {
+                "bench": "import",
+                "items": ITEMS,
+                "seconds": round(seconds, 3),
+                "copy_seconds": round(copy_seconds, 3),
+                "ratio": round(seconds / copy_seconds, 2),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":
