@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from portal.middleware import workspace_routes_forget
 from tenants.models import Membership, Role, User, Workspace
 
 PASSWORD = "correct-horse-battery-staple"
@@ -78,6 +79,7 @@ def django_db_setup(request, django_db_setup, django_db_blocker):
 def _public_schema_after_test():
     yield
     connection.set_schema_to_public()
+    workspace_routes_forget()  # a rolled-back workspace must not stay routable
 
 
 def _tenant(slug: str) -> Tenant:

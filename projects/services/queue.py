@@ -15,12 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+import orjson
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from projects.models import Annotation, AnnotationRevision, Assignment, Item, Project, Staffing
+from projects.models import (
+    Annotation,
+    AnnotationRevision,
+    Assignment,
+    GuidelineAcknowledgement,
+    GuidelineVersion,
+    Item,
+    Project,
+    Staffing,
+)
 from projects.questions import response_order_random, result_validate
 from projects.services.guidelines import guideline_current
 from tenants.models import User
@@ -39,11 +49,42 @@ _PICK = """
         ORDER BY i.id
         LIMIT 1
         FOR UPDATE SKIP LOCKED
+    ), bumped AS (
+        UPDATE projects_item i
+        SET assigned_count = i.assigned_count + 1, is_open = i.assigned_count + 1 < %(overlap)s
+        FROM picked WHERE i.id = picked.id
+        RETURNING i.id, i.external_id, i.payload, i.is_gold
+    ), moved AS (
+        UPDATE projects_staffing s SET queue_cursor = bumped.id FROM bumped WHERE s.id = %(staffing)s
     )
-    UPDATE projects_item i
-    SET assigned_count = i.assigned_count + 1, is_open = i.assigned_count + 1 < %(overlap)s
-    FROM picked WHERE i.id = picked.id
-    RETURNING i.id
+    SELECT id, external_id, payload, is_gold FROM bumped
+"""
+
+_LEASE = """
+    INSERT INTO projects_assignment
+        (project_id, item_id, annotator_id, status, response_order, guideline_version_id, leased_at,
+         expires_at, skip_reason)
+    VALUES (%s, %s, %s, 'leased', %s::jsonb, %s, %s, %s, '')
+    ON CONFLICT DO NOTHING
+    RETURNING id
+"""
+
+# The annotation, the assignment's end, and both counters, in one statement.
+_SUBMIT = """
+    WITH finished AS (
+        UPDATE projects_assignment SET status = 'submitted', finished_at = %(now)s, draft = NULL
+        WHERE id = %(assignment)s
+    ), item_count AS (
+        UPDATE projects_item SET completed_count = completed_count + 1 WHERE id = %(item)s
+    ), project_count AS (
+        UPDATE projects_project SET annotations_count = annotations_count + 1 WHERE id = %(project)s
+    )
+    INSERT INTO projects_annotation
+        (project_id, item_id, assignment_id, annotator_id, result, guideline_version_id, time_spent_ms,
+         status, needs_rereview, created_at, updated_at)
+    VALUES (%(project)s, %(item)s, %(assignment)s, %(annotator)s, %(result)s::jsonb, %(version)s,
+            %(spent)s, 'submitted', false, %(now)s, %(now)s)
+    RETURNING id
 """
 
 _EXPIRE = """
@@ -78,9 +119,18 @@ def _live_staffing(project: Project, annotator: User) -> Staffing:
     return staffing
 
 
-def _check_guideline_acknowledged(project: Project, annotator: User):
-    version = guideline_current(project)
-    if version is not None and not version.acknowledgements.filter(user=annotator).exists():
+def _check_guideline_acknowledged(project: Project, annotator: User) -> GuidelineVersion | None:
+    version = (
+        GuidelineVersion.objects.filter(project=project, status=GuidelineVersion.Status.PUBLISHED)
+        .annotate(
+            acknowledged=Exists(
+                GuidelineAcknowledgement.objects.filter(version=OuterRef("pk"), user=annotator)
+            )
+        )
+        .order_by("-number")
+        .first()
+    )
+    if version is not None and not version.acknowledged:
         raise GuidelineAcknowledgementRequired(
             f"Read and acknowledge guideline version {version.number} before your next task.",
             fields={"guideline_version": [str(version.pk)]},
@@ -120,39 +170,59 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
     if current is not None:
         return Task(assignment=current, item=current.item)
 
-    params = {"project": project.pk, "user": annotator.pk, "overlap": project.overlap}
+    params = {
+        "project": project.pk,
+        "user": annotator.pk,
+        "overlap": project.overlap,
+        "staffing": staffing.pk,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_PICK, {**params, "cursor": staffing.queue_cursor})
         row = cursor.fetchone()
         if row is None and staffing.queue_cursor:
             cursor.execute(_PICK, {**params, "cursor": 0})
             row = cursor.fetchone()
-    if row is None:
-        return None
-    item = Item.objects.get(pk=row[0])
-    now = timezone.now()
-    response_order = None
-    if _uses_response_order(project):
-        response_order = response_order_random(len(item.payload.get("responses") or []))
-    try:
-        with transaction.atomic():
-            assignment = Assignment.objects.create(
-                project=project,
-                item=item,
-                annotator=annotator,
-                response_order=response_order,
-                guideline_version=version,
-                leased_at=now,
-                expires_at=now + timedelta(seconds=project.lease_seconds),
-            )
-    except IntegrityError:
+        if row is None:
+            return None
+        item_id, external_id, payload, is_gold = row
+        payload = orjson.loads(payload) if isinstance(payload, (str, bytes)) else payload
+        item = Item(pk=item_id, project=project, external_id=external_id, payload=payload, is_gold=is_gold)
+        now = timezone.now()
+        response_order = None
+        if _uses_response_order(project):
+            response_order = response_order_random(len(payload.get("responses") or []))
+        expires_at = now + timedelta(seconds=project.lease_seconds)
+        cursor.execute(
+            _LEASE,
+            [
+                project.pk,
+                item_id,
+                annotator.pk,
+                orjson.dumps(response_order).decode(),
+                version.pk if version else None,
+                now,
+                expires_at,
+            ],
+        )
+        leased = cursor.fetchone()
+    if leased is None:
         # A concurrent request of the same annotator leased first: give the slot back, use theirs.
-        Item.objects.filter(pk=item.pk).update(assigned_count=F("assigned_count") - 1, is_open=True)
+        Item.objects.filter(pk=item_id).update(assigned_count=F("assigned_count") - 1, is_open=True)
         current = Assignment.objects.select_related("item").get(
             project=project, annotator=annotator, status=Assignment.Status.LEASED
         )
         return Task(assignment=current, item=current.item)
-    Staffing.objects.filter(pk=staffing.pk).update(queue_cursor=item.pk)
+    assignment = Assignment(
+        pk=leased[0],
+        project=project,
+        item=item,
+        annotator=annotator,
+        status=Assignment.Status.LEASED,
+        response_order=response_order,
+        guideline_version=version,
+        leased_at=now,
+        expires_at=expires_at,
+    )
     return Task(assignment=assignment, item=item)
 
 
@@ -198,22 +268,35 @@ def assignment_submit(
         response_order=assignment.response_order,
     )
     now = timezone.now()
-    annotation = Annotation.objects.create(
+    spent = _time_spent(time_spent_ms)
+    version_id = assignment.guideline_version_id
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SUBMIT,
+            {
+                "project": project.pk,
+                "item": item.pk,
+                "assignment": assignment.pk,
+                "annotator": annotator.pk,
+                "result": orjson.dumps(canonical).decode(),
+                "version": version_id,
+                "spent": spent,
+                "now": now,
+            },
+        )
+        annotation_id = cursor.fetchone()[0]
+    annotation = Annotation(
+        pk=annotation_id,
         project=project,
         item=item,
         assignment=assignment,
         annotator=annotator,
         result=canonical,
-        guideline_version_id=assignment.guideline_version_id,
-        time_spent_ms=_time_spent(time_spent_ms),
+        guideline_version_id=version_id,
+        time_spent_ms=spent,
         created_at=now,
         updated_at=now,
     )
-    Assignment.objects.filter(pk=assignment.pk).update(
-        status=Assignment.Status.SUBMITTED, finished_at=now, draft=None
-    )
-    Item.objects.filter(pk=item.pk).update(completed_count=F("completed_count") + 1)
-    Project.objects.filter(pk=project.pk).update(annotations_count=F("annotations_count") + 1)
     return annotation
 
 

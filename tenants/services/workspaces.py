@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from portal.errors import ConflictError, DomainError
+from portal.middleware import workspace_routes_forget
 from tenants.models import Domain, Role, User, Workspace
 from tenants.services.audit import audit_record
 from tenants.services.schema_template import schema_create_from_template, schema_template_current
@@ -118,6 +119,8 @@ def workspace_suspend(*, actor: User, workspace: Workspace, reason: str = "") ->
         raise ConflictError(f"{workspace.name} is already suspended.", code="already_suspended")
     workspace.status = Workspace.Status.SUSPENDED
     workspace.save(update_fields=["status"])
+    workspace_routes_forget()
+    transaction.on_commit(workspace_routes_forget)
     audit_record(
         actor=actor,
         action="workspace.suspended",
@@ -135,6 +138,8 @@ def workspace_reactivate(*, actor: User, workspace: Workspace) -> Workspace:
         raise ConflictError(f"{workspace.name} is not suspended.", code="not_suspended")
     workspace.status = Workspace.Status.ACTIVE
     workspace.save(update_fields=["status"])
+    workspace_routes_forget()
+    transaction.on_commit(workspace_routes_forget)
     audit_record(actor=actor, action="workspace.reactivated", workspace=workspace, target=workspace.slug)
     return workspace
 

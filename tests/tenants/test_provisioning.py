@@ -29,7 +29,7 @@ CATALOG_QUERIES = {
         FROM pg_indexes WHERE schemaname = %(schema)s ORDER BY 1, 2""",
     "constraints": """
         SELECT rel.relname, con.conname, con.contype, con.condeferrable, con.condeferred,
-               pg_get_constraintdef(con.oid)
+               replace(pg_get_constraintdef(con.oid), %(schema)s || '.', '')
         FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid
         JOIN pg_namespace ns ON ns.oid = con.connamespace
         WHERE ns.nspname = %(schema)s ORDER BY 1, 2""",
