@@ -19,6 +19,7 @@ from members.services import (
 )
 from portal.boundary import ALL_ROLES, DANGEROUSLY_ANONYMOUS, MANAGERS, WorkspaceView
 from portal.errors import DomainError
+from portal.forms import form_add_domain_error
 from tenants.models import Role
 from tenants.selectors import workspace_members
 from tenants.services.memberships import membership_change_role, membership_remove
@@ -50,11 +51,7 @@ class MemberListView(WorkspaceView, TemplateView):
                     actor=request.user, workspace=self.workspace, **form.cleaned_data
                 )
             except DomainError as error:
-                for field, problems in error.fields.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
-                if not error.fields:
-                    form.add_error(None, error.message)
+                form_add_domain_error(form, error)
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
                 return redirect("members")
@@ -148,11 +145,7 @@ class InvitationAcceptView(WorkspaceView):
                 user=request.user if request.user.is_authenticated else None,
             )
         except DomainError as error:
-            for field, problems in error.fields.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
-            if not error.fields:
-                form.add_error(None, error.message)
+            form_add_domain_error(form, error)
             return self._render(request, invitation, form, status=400)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome to {self.workspace.name}.")

@@ -301,6 +301,15 @@ class AnnotationListApi(ProjectApi):
         )
 
 
+def _result_from(request) -> dict:
+    result = request.data.get("result")
+    if not isinstance(result, dict):
+        raise DomainError(
+            "result is an object keyed by question.", code="invalid_result", fields={"result": ["Required."]}
+        )
+    return result
+
+
 def task_body(task) -> dict:
     assignment, item = task.assignment, task.item
     project = assignment.project
@@ -337,13 +346,7 @@ class AssignmentSubmitApi(WorkspaceApi):
     roles = ANNOTATORS
 
     def post(self, request, assignment_id: int):
-        result = request.data.get("result")
-        if not isinstance(result, dict):
-            raise DomainError(
-                "result is an object keyed by question.",
-                code="invalid_result",
-                fields={"result": ["Required."]},
-            )
+        result = _result_from(request)
         annotation = assignment_submit(
             annotator=request.user,
             assignment_id=assignment_id,
@@ -379,13 +382,7 @@ class AnnotationReviseApi(WorkspaceApi):
     roles = ANNOTATORS
 
     def patch(self, request, annotation_id: int):
-        result = request.data.get("result")
-        if not isinstance(result, dict):
-            raise DomainError(
-                "result is an object keyed by question.",
-                code="invalid_result",
-                fields={"result": ["Required."]},
-            )
+        result = _result_from(request)
         annotation = annotation_revise(
             annotator=request.user,
             annotation_id=annotation_id,

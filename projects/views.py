@@ -9,6 +9,7 @@ from django.views.generic import TemplateView
 
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceView
 from portal.errors import DomainError, NotFoundError
+from portal.forms import form_add_domain_error
 from projects import selectors
 from projects.forms import GuidelineForm, ImportForm, ProjectForm, StaffForm
 from projects.models import GuidelineVersion, Project
@@ -32,18 +33,6 @@ from projects.services.projects import (
 from tenants.models import Role
 
 READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
-
-
-def form_errors_from(form, error: DomainError) -> None:
-    """Show a service's field errors on the form that sent the input."""
-    for field, problems in (error.fields or {}).items():
-        name = field.split(".")[0].split("[")[0]
-        for problem in problems:
-            form.add_error(
-                name if name in form.fields else None, f"{field}: {problem}" if name != field else problem
-            )
-    if not error.fields:
-        form.add_error(None, error.message)
 
 
 class ProjectPage(WorkspaceView, TemplateView):
@@ -97,7 +86,7 @@ class ProjectCreateView(WorkspaceView, TemplateView):
                     **settings,
                 )
             except DomainError as error:
-                form_errors_from(form, error)
+                form_add_domain_error(form, error)
             else:
                 messages.success(request, f"Project {project.name} created as a draft.")
                 return redirect("project_dashboard", project_id=project.pk)
@@ -153,7 +142,7 @@ class ProjectSettingsView(ProjectPage):
                     actor=request.user, workspace=self.workspace, project=project, **form.settings()
                 )
             except DomainError as error:
-                form_errors_from(form, error)
+                form_add_domain_error(form, error)
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("project_dashboard", project_id=project.pk)
@@ -336,7 +325,7 @@ class GuidelineView(ProjectPage):
             else:
                 messages.success(request, f"Draft of version {draft.number} saved.")
         except DomainError as error:
-            form_errors_from(form, error)
+            form_add_domain_error(form, error)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         return redirect("project_guidelines", project_id=project.pk)
 

@@ -9,6 +9,7 @@ from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
 from portal.errors import DomainError
+from portal.forms import form_add_domain_error
 from tenants.forms import TokenCreateForm, WorkspaceCreateForm
 from tenants.selectors import (
     audit_log_recent,
@@ -96,11 +97,7 @@ class ConsoleWorkspacesView(StaffOnlyMixin, TemplateView):
                     currency=form.cleaned_data["currency"].upper(),
                 )
             except DomainError as error:
-                for field, problems in error.fields.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
-                if not error.fields:
-                    form.add_error(None, error.message)
+                form_add_domain_error(form, error)
             else:
                 messages.success(
                     request, f"Workspace {workspace.name} is ready at {workspace_url(workspace)}."

@@ -208,13 +208,14 @@ def test_next_task_and_submit_query_counts_stay_flat(
         # django-tenants re-issues SET search_path before each query; count the real ones.
         return sum(1 for q in captured.captured_queries if not q["sql"].startswith("SET search_path"))
 
+    one_round()  # warm the host-routing cache
     small = count(one_round)
     connection.set_tenant(acme.workspace)
     for start in range(5, 2005, 1000):
         items_import(project=project, records=pairwise_items(1000, start=start))
     large = count(one_round)
     assert small == large
-    assert large <= 30
+    assert large <= 20
 
 
 @pytest.fixture
