@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from projects.models import Project, Staffing
+from projects.models import Item, Project, Staffing
 from projects.presets import preset_get, questions_fit_item_fields
 from tenants.models import Membership, Role, User, Workspace
 from tenants.services.audit import audit_record
@@ -138,10 +139,13 @@ def project_update(*, actor: User, workspace: Workspace, project: Project, **cha
             code="questions_locked",
             fields={"questions": ["Locked: this project has annotations."]},
         )
+    overlap_changed = "overlap" in clean and clean["overlap"] != project.overlap
     for field, value in clean.items():
         setattr(project, field, value)
     project.updated_at = timezone.now()
     project.save()
+    if overlap_changed:  # items open under the old overlap may be full under the new one, and back
+        Item.objects.filter(project=project).update(is_open=Q(assigned_count__lt=project.overlap))
     audit_record(
         actor=actor,
         action="project.updated",

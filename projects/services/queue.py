@@ -42,7 +42,7 @@ ORDERED_KINDS = {"pairwise", "ranking"}
 _PICK = """
     WITH picked AS (
         SELECT i.id FROM projects_item i
-        WHERE i.project_id = %(project)s AND i.is_open AND i.id > %(cursor)s
+        WHERE i.project_id = %(project)s AND i.is_open AND i.assigned_count < %(overlap)s AND i.id > %(cursor)s
           AND NOT EXISTS (
               SELECT 1 FROM projects_assignment a WHERE a.item_id = i.id AND a.annotator_id = %(user)s
           )

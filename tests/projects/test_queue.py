@@ -303,3 +303,17 @@ def test_concurrent_pulls_never_over_assign(committed_project, django_db_blocker
             )
             assert cursor.fetchone()[0] == 0
         connection.set_schema_to_public()
+
+
+def test_lowering_the_overlap_closes_items_already_full(acme, project, annotators):
+    from projects.services.projects import project_update
+
+    for person in annotators[:2]:
+        task = task_next(project=project, annotator=person)
+        assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    project = project_update(
+        actor=acme.users["client_manager"], workspace=acme.workspace, project=project, overlap=1
+    )
+    task = task_next(project=project, annotator=annotators[2])
+    assert task.item.external_id == "item-1"  # both took item-0, which is full at overlap 1
+    assert not Item.objects.get(external_id="item-0").is_open
