@@ -200,7 +200,7 @@ class Assignment(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LEASED)
     response_order = models.JSONField(null=True, blank=True)
     guideline_version = models.ForeignKey(
-        GuidelineVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        GuidelineVersion, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     leased_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -235,7 +235,7 @@ class Annotation(models.Model):
     annotator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
     result = models.JSONField()
     guideline_version = models.ForeignKey(
-        GuidelineVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="annotations"
+        GuidelineVersion, null=True, blank=True, on_delete=models.RESTRICT, related_name="annotations"
     )
     time_spent_ms = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.SUBMITTED)
@@ -256,7 +256,7 @@ class AnnotationRevision(models.Model):
     number = models.PositiveIntegerField()
     result = models.JSONField()
     guideline_version = models.ForeignKey(
-        GuidelineVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        GuidelineVersion, null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     time_spent_ms = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()

@@ -11,6 +11,7 @@ from portal.errors import NotFoundError
 from projects.models import (
     Annotation,
     Assignment,
+    GuidelineAcknowledgement,
     GuidelineVersion,
     ImportJob,
     Item,
@@ -129,6 +130,13 @@ def item_annotations(*, item: Item) -> list[Annotation]:
 
 def guideline_versions(*, project: Project) -> list[GuidelineVersion]:
     return list(GuidelineVersion.objects.filter(project=project).order_by("-number"))
+
+
+def guideline_acknowledged(*, user: User, version: GuidelineVersion | None) -> bool:
+    """Whether `user` acknowledged `version` (no version: nothing to acknowledge)."""
+    if version is None:
+        return True
+    return GuidelineAcknowledgement.objects.filter(version=version, user=user).exists()
 
 
 def guideline_version_get(*, project: Project, number: int) -> GuidelineVersion:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from projects import views
+from projects.workbench import WorkbenchView
 
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="projects"),
@@ -20,4 +21,5 @@ urlpatterns = [
     path("projects/<int:project_id>/import/", views.ImportView.as_view(), name="project_import"),
     path("projects/<int:project_id>/guidelines/", views.GuidelineView.as_view(), name="project_guidelines"),
     path("projects/<int:project_id>/staffing/", views.StaffingView.as_view(), name="project_staffing"),
+    path("projects/<int:project_id>/work/", WorkbenchView.as_view(), name="workbench"),
 ]

@@ -35,8 +35,8 @@ from tenants.models import Role
 READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
 
 
-class ProjectPage(WorkspaceView, TemplateView):
-    """A page about one project the user may see (404 otherwise)."""
+class ProjectMixin(WorkspaceView):
+    """A view of one project the user may see (404 otherwise)."""
 
     def get_project(self) -> Project:
         try:
@@ -49,6 +49,10 @@ class ProjectPage(WorkspaceView, TemplateView):
     def get_context_data(self, **kwargs):
         project = kwargs.pop("project", None) or self.get_project()
         return super().get_context_data(project=project, **kwargs)
+
+
+class ProjectPage(ProjectMixin, TemplateView):
+    pass
 
 
 class ProjectListView(WorkspaceView, TemplateView):
@@ -149,7 +153,7 @@ class ProjectSettingsView(ProjectPage):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class ProjectStatusView(ProjectPage):
+class ProjectStatusView(ProjectMixin):
     roles = MANAGERS
 
     def post(self, request, project_id: int):

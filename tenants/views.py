@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
+from django.views import View
 from django.views.generic import TemplateView
 
 from portal.errors import DomainError
@@ -57,7 +58,7 @@ class TokenListView(LoginRequiredMixin, TemplateView):
         return self.render_to_response(self.get_context_data(new_secret=secret, new_token=token))
 
 
-class TokenRevokeView(LoginRequiredMixin, TemplateView):
+class TokenRevokeView(LoginRequiredMixin, View):
     def post(self, request, token_id: int):
         try:
             token_revoke(user=request.user, token_id=token_id)
@@ -106,7 +107,7 @@ class ConsoleWorkspacesView(StaffOnlyMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
-class ConsoleWorkspaceStatusView(StaffOnlyMixin, TemplateView):
+class ConsoleWorkspaceStatusView(StaffOnlyMixin, View):
     def post(self, request, slug: str, action: str):
         workspace = workspace_by_slug(slug)
         if workspace is None or action not in ("suspend", "reactivate"):

@@ -133,7 +133,7 @@ def _check_guideline_acknowledged(project: Project, annotator: User) -> Guidelin
     if version is not None and not version.acknowledged:
         raise GuidelineAcknowledgementRequired(
             f"Read and acknowledge guideline version {version.number} before your next task.",
-            fields={"guideline_version": [str(version.pk)]},
+            fields={"guideline_version": [str(version.number)]},
         )
     return version
 
