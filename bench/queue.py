@@ -1,9 +1,17 @@
 """The fair queue under load: annotators asking for their next task and submitting it, over HTTP
 against gunicorn on loopback, with 10,000 and 100,000 items.
 
+Set-up, through the services: workspace `acme`, a client manager, 32 annotators (members with
+the annotator role, each with a personal access token). Every run gets a fresh ACTIVE pairwise
+project (overlap 3, 10-minute leases) with N items and all 32 staffed, so runs never share
+items; no guideline is published, so there is nothing to acknowledge.
+
 For each size: one annotator working sequentially; 8 and 32 annotators in closed loop; an open
 loop at half the closed-loop rate of 32. After each run the database is checked for items
-handed out beyond the overlap and for (item, annotator) pairs done twice; both must be 0.
+handed out beyond the overlap and for (item, annotator) pairs done twice; both must be 0. Each
+run also prints where the CPU went (gunicorn, PostgreSQL, this client, anything else on the
+machine) and PostgreSQL's background work, since the load generator, gunicorn and PostgreSQL
+share the machine.
 
 Runs on the embedded PostgreSQL (or DATABASE_URL's server) in a scratch database of its own.
 Usage: python bench/queue.py  (make bench)
@@ -50,12 +58,18 @@ OPEN_S = float(os.environ.get("BENCH_OPEN_S", "20"))
 TRIM = 0.15  # closed loop: drop the first and last 15% of the window (warm-up and wind-down)
 
 # Gunicorn on a 2-core machine shared with PostgreSQL and this load generator. Measured with
-# this bench (N = 10,000, closed loop; a 2-core box, embedded PostgreSQL):
-#   --workers 3 (sync)                       K=8: ~…/s   K=32: ~…/s   (no keep-alive: a new
-#                                            TCP connection per request)
-#   --workers 3 --worker-class gthread --threads 4   K=8: ~…/s   K=32: ~…/s
-# and the better one is the default below. BENCH_GUNICORN overrides it (space-separated args).
-GUNICORN_ARGS = os.environ.get("BENCH_GUNICORN", "--workers 3 --worker-class gthread --threads 4").split()
+# this bench (N = 10,000, closed loop, 12 s runs, two rounds each; annotations/s):
+#   --workers 2                                  K=8: 84, 84    K=32: 50*, 68
+#   --workers 3                                  K=8: 98, 82    K=32: 98, 87   p99 ~0.2-0.35 s
+#   --workers 2 --worker-class gthread --threads 4   K=8: 88, 86    K=32: 91, 74
+#   --workers 3 --worker-class gthread --threads 4   K=8: 108, 75   K=32: 100, 66  p99 ~0.5-0.8 s
+# (* another test suite was using 0.7 of a core.) Every setting saturates the two cores (gunicorn
+# ~1.3-1.4 cores, PostgreSQL ~0.45), so throughput is set by CPU per request, not by concurrency;
+# threads add GIL contention and longer tails for no gain. 3 sync workers were the steadiest and
+# have the shortest tails, so they are the default. A sync worker closes the connection after
+# each response (no keep-alive); http.client reconnects on loopback, which costs little next to
+# the ~15 ms of CPU an annotation takes. BENCH_GUNICORN overrides the choice (space-separated).
+GUNICORN_ARGS = os.environ.get("BENCH_GUNICORN", "--workers 3").split()
 
 # One valid pairwise result, encoded once: the client does no per-request JSON work but parsing
 # the assignment id out of next-task's answer.
@@ -77,7 +91,8 @@ SUBMIT_BODY = orjson.dumps(
 
 
 class Annotator:
-    """One simulated annotator: a keep-alive connection and their token."""
+    """One simulated annotator: an HTTP/1.1 connection of their own (kept alive when the server
+    allows it, reopened when it does not) and their token."""
 
     def __init__(self, port: int, host: str, secret: str, project_id: int = 0):
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -122,6 +137,7 @@ class Stats:
         self.total: list[float] = []  # open loop: scheduled arrival to submitted
         self.done: list[float] = []  # when each annotation was submitted
         self.empty = 0
+        self.t0 = 0.0  # open loop: when the first arrival was due
         self.errors = Counter()
         self.samples: list[str] = []
         self._lock = threading.Lock()
@@ -141,7 +157,11 @@ def one_task(annotator: Annotator, stats: Stats, started: float) -> bool:
         stats.error("next", status, body)
         time.sleep(0.05)  # do not spin on a failing server
         return True
-    assignment = orjson.loads(body)["assignment"]
+    try:
+        assignment = orjson.loads(body)["assignment"]
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        stats.error("next (unreadable answer)", status, body)
+        return True
     if assignment is None:
         stats.empty += 1
         return False
@@ -194,7 +214,7 @@ def run_closed(annotators: list[Annotator]) -> tuple[Stats, float, tuple[float, 
             if not one_task(annotator, stats, time.perf_counter()):
                 return
 
-    threads = [threading.Thread(target=work, args=(a,)) for a in annotators]
+    threads = [threading.Thread(target=work, args=(a,), daemon=True) for a in annotators]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -225,7 +245,7 @@ def run_open(annotators: list[Annotator], rate: float) -> Stats:
             if not one_task(annotator, stats, due):
                 return
 
-    threads = [threading.Thread(target=work, args=(a,)) for a in annotators]
+    threads = [threading.Thread(target=work, args=(a,), daemon=True) for a in annotators]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -288,7 +308,7 @@ def warm_up(annotators: list[Annotator]) -> None:
             if status != 200:
                 raise RuntimeError(f"warm-up request failed: {status} {body[:300]!r}")
 
-    threads = [threading.Thread(target=work, args=(a,)) for a in annotators]
+    threads = [threading.Thread(target=work, args=(a,), daemon=True) for a in annotators]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -307,7 +327,7 @@ def proc_cpu(pid: int, *, tree: bool = False) -> float:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split() if tree else []
     except OSError:
         return 0.0
-    own = sum(int(value) for value in fields[11:15 if tree else 13]) / TICK  # utime stime (cutime cstime)
+    own = sum(int(value) for value in fields[11 : 15 if tree else 13]) / TICK  # utime stime (cutime cstime)
     return own + sum(proc_cpu(int(child), tree=True) for child in children)
 
 
@@ -328,6 +348,7 @@ class CpuMeter:
     def snapshot(self) -> dict:
         times = os.times()
         return {
+            "maintenance": maintenance_snapshot(),
             "gunicorn": proc_cpu(self.gunicorn_pid, tree=True),
             "backends": {pid: proc_cpu(pid) for pid in backend_pids()} if self.local_postgres else {},
             "client": times.user + times.system,
@@ -339,15 +360,23 @@ class CpuMeter:
         wall = after["wall"] - before["wall"]
         used = {name: after[name] - before[name] for name in ("gunicorn", "client", "machine")}
         if self.local_postgres:  # a backend that ended during the run takes its time with it
-            used["postgres"] = sum(cpu - before["backends"].get(pid, 0.0) for pid, cpu in after["backends"].items())
+            used["postgres"] = sum(
+                cpu - before["backends"].get(pid, 0.0) for pid, cpu in after["backends"].items()
+            )
         ours = sum(used[name] for name in ("gunicorn", "postgres", "client") if name in used)
-        cores = ", ".join(f"{name} {used[name] / wall:.2f}" for name in ("gunicorn", "postgres", "client") if name in used)
+        cores = ", ".join(
+            f"{name} {used[name] / wall:.2f}" for name in ("gunicorn", "postgres", "client") if name in used
+        )
         line = f"cpu (cores): {cores}, other {(used['machine'] - ours) / wall:.2f}; "
         line += f"machine busy {used['machine'] / wall:.2f} of {os.cpu_count()}"
         if annotations:
-            per = ", ".join(f"{name} {used[name] * 1000 / annotations:.1f}" for name in ("gunicorn", "postgres") if name in used)
+            per = ", ".join(
+                f"{name} {used[name] * 1000 / annotations:.1f}"
+                for name in ("gunicorn", "postgres")
+                if name in used
+            )
             line += f"; cpu ms per annotation: {per}"
-        return line
+        return line + "\n             " + maintenance_describe(before["maintenance"], after["maintenance"])
 
 
 def backend_pids() -> list[int]:
@@ -370,6 +399,39 @@ def postgres_is_local() -> bool:
         return "postgres" in Path(f"/proc/{pid}/cmdline").read_text()
     except OSError:
         return False  # PostgreSQL on another machine
+
+
+def maintenance_snapshot() -> dict:
+    """Autovacuum and autoanalyze runs per table of the scratch database, and the server's checkpoints."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, autovacuum_count, autoanalyze_count FROM pg_stat_all_tables"
+            " WHERE autovacuum_count + autoanalyze_count > 0"
+        )
+        tables = {name: (vacuums, analyzes) for name, vacuums, analyzes in cursor.fetchall()}
+        cursor.execute("SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter")
+        checkpoints = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT query FROM pg_stat_activity"
+            " WHERE backend_type = 'autovacuum worker' AND datname = current_database()"
+        )
+        running = [query for (query,) in cursor.fetchall()]
+    return {"tables": tables, "checkpoints": checkpoints, "running": running}
+
+
+def maintenance_describe(before: dict, after: dict) -> str:
+    """What PostgreSQL's background work did during a run, which may show in the tail latencies."""
+    runs = []
+    for name, (vacuums, analyzes) in sorted(after["tables"].items()):
+        was = before["tables"].get(name, (0, 0))
+        runs += [f"autovacuum {name}"] * (vacuums - was[0]) + [f"autoanalyze {name}"] * (analyzes - was[1])
+    checkpoints = after["checkpoints"] - before["checkpoints"]
+    line = f"background: {', '.join(runs) or 'no autovacuum finished'}"
+    if after["running"]:
+        line += f"; still running: {'; '.join(after['running'])}"
+    return line + f"; server checkpoints {checkpoints}"
 
 
 # The database -------------------------------------------------------------------------------
@@ -509,22 +571,35 @@ def main() -> None:
         host = f"{workspace_domain('acme')}:{port}"
         process = gunicorn_start(port, log_path)
         server_wait(process, port, log_path)
-        warm_up([Annotator(port, host, secret) for secret in secrets])
+        clients = [Annotator(port, host, secret) for secret in secrets]
+        warm_up(clients)
+        for client in clients:
+            client.close()
         print(f"gunicorn {' '.join(GUNICORN_ARGS)} on 127.0.0.1:{port}, Host {host}", flush=True)
         meter = CpuMeter(process.pid)
 
         def record(
-            size: int, k: int, mode: str, stats: Stats, rate: float, project_id: int, extra: str, cpu: str
+            size: int,
+            k: int,
+            mode: str,
+            stats: Stats,
+            rate: float,
+            project_id: int,
+            extra: str,
+            cpu: str,
+            window: tuple[float, float] = (0.0, float("inf")),
         ) -> dict:
             check = db_check(project_id)
             errors = sum(stats.errors.values())
+            nexts = [s for t, s in stats.next if window[0] <= t < window[1]]
+            submits = [s for t, s in stats.submit if window[0] <= t < window[1]]
             run = {
                 "items": size,
                 "annotators": k,
                 "mode": mode,
                 "annotations_per_s": round(rate, 1),
-                "next_ms": percentiles([s for _, s in stats.next]),
-                "submit_ms": percentiles([s for _, s in stats.submit]),
+                "next_ms": percentiles(nexts),
+                "submit_ms": percentiles(submits),
                 "over_assigned": check["over_assigned"],
                 "duplicates": check["duplicates"],
                 "errors": errors,
@@ -535,12 +610,12 @@ def main() -> None:
             n, s = run["next_ms"], run["submit_ms"]
             print(
                 f"  {mode:>10} K={k:<2} {rate:7.1f} ann/s {extra}\n"
-                f"             next   p50 {n['p50']} p95 {n['p95']} p99 {n['p99']} ms (n={len(stats.next)})\n"
-                f"             submit p50 {s['p50']} p95 {s['p95']} p99 {s['p99']} ms (n={len(stats.submit)})\n"
+                f"             next   p50 {n['p50']} p95 {n['p95']} p99 {n['p99']} ms (n={len(nexts)})\n"
+                f"             submit p50 {s['p50']} p95 {s['p95']} p99 {s['p99']} ms (n={len(submits)})\n"
                 f"             db: over_assigned {check['over_assigned']}, duplicates {check['duplicates']}, "
                 f"annotations {check['annotations']} (client saw {len(stats.done)}), "
                 f"live leases {check['leased']}, counter drift {check['drift']}; "
-                f"errors {errors}{' ' + dict(stats.errors).__repr__() if errors else ''}"
+                f"errors {errors}{f' {dict(stats.errors)}' if errors else ''}"
                 f"{f', empty queue {stats.empty}' if stats.empty else ''}",
                 flush=True,
             )
@@ -565,13 +640,13 @@ def main() -> None:
                 project_id = project_fresh(size)
                 clients = [Annotator(port, host, secret, project_id) for secret in secrets[:k]]
                 before = meter.snapshot()
-                stats, rate, _ = run_closed(clients)
+                stats, rate, window = run_closed(clients)
                 cpu = meter.describe(before, meter.snapshot(), len(stats.done))
                 for client in clients:
                     client.close()
                 closed_rate[k] = rate
-                extra = f"(middle {1 - 2 * TRIM:.0%} of {CLOSED_S:.0f} s)"
-                record(size, k, "closed", stats, rate, project_id, extra, cpu)
+                extra = f"(rate and latencies over the middle {1 - 2 * TRIM:.0%} of {CLOSED_S:.0f} s)"
+                record(size, k, "closed", stats, rate, project_id, extra, cpu, window)
 
             project_id = project_fresh(size)
             target = closed_rate[32] / 2
@@ -584,6 +659,11 @@ def main() -> None:
             finished = max(stats.done) if stats.done else stats.t0 + OPEN_S
             achieved = len(stats.done) / max(finished - stats.t0, 1e-9)
             total = percentiles(stats.total)
+            # The JSON keeps the whole run; this shows how much of the tail is the first seconds,
+            # when every annotator takes their first item of the new project.
+            middle = (stats.t0 + TRIM * OPEN_S, stats.t0 + (1 - TRIM) * OPEN_S)
+            steady_next = percentiles([s for t, s in stats.next if middle[0] <= t < middle[1]])
+            steady_submit = percentiles([s for t, s in stats.submit if middle[0] <= t < middle[1]])
             record(
                 size,
                 ANNOTATORS,
@@ -595,13 +675,19 @@ def main() -> None:
                 f"p95 {total['p95']} p99 {total['p99']} ms)",
                 cpu,
             )
+            print(
+                f"             middle {1 - 2 * TRIM:.0%} only: next p50 {steady_next['p50']} "
+                f"p95 {steady_next['p95']} p99 {steady_next['p99']} ms, submit p50 {steady_submit['p50']} "
+                f"p95 {steady_submit['p95']} p99 {steady_submit['p99']} ms",
+                flush=True,
+            )
             runs[-1]["target_per_s"] = round(target, 1)
     finally:
         if process is not None:
             gunicorn_stop(process)
-            tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
-            if "Traceback" in tail or "WORKER TIMEOUT" in tail:
-                print(f"gunicorn log (tail):\n{tail}")
+            log = log_path.read_text(errors="replace") if log_path.exists() else ""
+            if "Traceback" in log or "[ERROR]" in log or "WORKER TIMEOUT" in log:
+                print(f"gunicorn log (last 3,000 characters):\n{log[-3000:]}")
         log_dir.cleanup()
         connection.close()
         import psycopg

@@ -334,7 +334,8 @@ class TaskNextApi(ProjectApi):
     roles = ANNOTATORS
 
     def post(self, request, project_id: int):
-        project = self.project()
+        # Only staffed annotators get tasks, and task_next checks the staffing: no visibility query.
+        project = selectors.project_get(project_id=project_id)
         task = task_next(project=project, annotator=request.user)
         if task is None:
             return Response({"assignment": None, "item": None, "message": "No task is left for you here."})

@@ -196,7 +196,8 @@ class Assignment(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="assignments")
-    annotator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    # Indexed with the item below: the queue asks "has this annotator had this item?".
+    annotator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+", db_index=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LEASED)
     response_order = models.JSONField(null=True, blank=True)
     guideline_version = models.ForeignKey(
@@ -219,6 +220,7 @@ class Assignment(models.Model):
         ]
         indexes = [
             models.Index(fields=["expires_at"], condition=Q(status="leased"), name="assignment_live_leases"),
+            models.Index(fields=["annotator", "item"], name="assignment_annotator_item"),
         ]
 
 

@@ -7,7 +7,8 @@ item twice; and a partial unique index allows one live lease per annotator and p
 
 Speed: the scan walks the partial index of open items from the annotator's cursor (the last item
 they were handed), so it does not re-read the items they already did however large the project
-grows; only when nothing is left ahead does it go back to the start for slots that were freed.
+grows; only when nothing is left ahead does it reclaim expired leases and go back to the start
+for slots that were freed.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ _PICK = """
         SELECT i.id FROM projects_item i
         WHERE i.project_id = %(project)s AND i.is_open AND i.assigned_count < %(overlap)s AND i.id > %(cursor)s
           AND NOT EXISTS (
-              SELECT 1 FROM projects_assignment a WHERE a.item_id = i.id AND a.annotator_id = %(user)s
+              SELECT 1 FROM projects_assignment a
+              WHERE a.item_id = i.id AND a.annotator_id = %(user)s AND a.item_id > %(cursor)s
           )
-        ORDER BY i.id
+        ORDER BY i.project_id, i.id
         LIMIT 1
         FOR UPDATE SKIP LOCKED
     ), bumped AS (
@@ -160,7 +162,6 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         )
     staffing = _live_staffing(project, annotator)
     version = _check_guideline_acknowledged(project, annotator)
-    leases_expire(project_id=project.pk)
 
     current = (
         Assignment.objects.select_related("item")
@@ -179,7 +180,9 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
     with connection.cursor() as cursor:
         cursor.execute(_PICK, {**params, "cursor": staffing.queue_cursor})
         row = cursor.fetchone()
-        if row is None and staffing.queue_cursor:
+        if row is None:
+            # Nothing ahead: reclaim expired leases (beat also does, every minute), start over.
+            leases_expire(project_id=project.pk)
             cursor.execute(_PICK, {**params, "cursor": 0})
             row = cursor.fetchone()
         if row is None:
