@@ -15,8 +15,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# bench/queue.py shares its name with the standard library's queue: keep bench/ off the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
 
 ITEMS = int(os.environ.get("BENCH_ITEMS", "100000"))
@@ -42,7 +43,7 @@ def jsonl(count: int) -> bytes:
 
 
 def main() -> None:
-    from provision import scratch_database_url  # the same scratch-database helper
+    from bench.provision import scratch_database_url  # the same scratch-database helper
 
     url, admin = scratch_database_url("bench_import")
     os.environ["DATABASE_URL"] = url

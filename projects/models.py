@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tenants.models import PERSON
+
 USER = settings.AUTH_USER_MODEL
 
 
@@ -36,7 +38,7 @@ class Project(models.Model):
     priority = models.SmallIntegerField(default=0)
     allow_edits = models.BooleanField(default=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(USER, null=True, **PERSON)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     items_count = models.PositiveIntegerField(default=0)
@@ -64,7 +66,7 @@ class Staffing(models.Model):
         AUDITOR = "auditor", "Auditor"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="staffing")
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(USER, **PERSON)
     role = models.CharField(max_length=12, choices=Role.choices)
     created_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True)
@@ -96,7 +98,7 @@ class GuidelineVersion(models.Model):
     changelog = models.TextField(blank=True)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.EDITORIAL)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(USER, null=True, **PERSON)
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -115,7 +117,7 @@ class GuidelineVersion(models.Model):
 
 class GuidelineAcknowledgement(models.Model):
     version = models.ForeignKey(GuidelineVersion, on_delete=models.CASCADE, related_name="acknowledgements")
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(USER, **PERSON)
     acknowledged_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -131,7 +133,7 @@ class ImportJob(models.Model):
         FAILED = "failed", "Failed"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="imports")
-    created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(USER, null=True, **PERSON)
     filename = models.CharField(max_length=255)
     format = models.CharField(max_length=8)
     file = models.CharField(max_length=500, blank=True)
@@ -197,7 +199,7 @@ class Assignment(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="assignments")
     # Indexed with the item below: the queue asks "has this annotator had this item?".
-    annotator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+", db_index=False)
+    annotator = models.ForeignKey(USER, **PERSON, db_index=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LEASED)
     response_order = models.JSONField(null=True, blank=True)
     guideline_version = models.ForeignKey(
@@ -234,7 +236,7 @@ class Annotation(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="annotations")
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="annotations")
     assignment = models.OneToOneField(Assignment, on_delete=models.CASCADE, related_name="annotation")
-    annotator = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
+    annotator = models.ForeignKey(USER, **PERSON)
     result = models.JSONField()
     guideline_version = models.ForeignKey(
         GuidelineVersion, null=True, blank=True, on_delete=models.RESTRICT, related_name="annotations"

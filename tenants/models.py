@@ -9,6 +9,12 @@ from django.db import models
 from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
+# How a workspace-schema table refers to a person. People live in the public schema; a database
+# foreign key from every workspace's tables to the users table would add triggers to that one table
+# per workspace (thousands of them, slowing every provisioning and every update of a user), so the
+# reference is kept by the application instead: users are deactivated, never deleted.
+PERSON = {"on_delete": models.DO_NOTHING, "db_constraint": False, "related_name": "+"}
+
 
 class Role(models.TextChoices):
     CLIENT_MANAGER = "client_manager", "Client manager"
