@@ -7,6 +7,7 @@ test then runs inside a transaction that is rolled back, so tests cannot leak in
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, field
 
 import pytest
@@ -15,6 +16,7 @@ from django.test import Client
 
 from portal.middleware import workspace_routes_forget
 from tenants.models import Membership, Role, User, Workspace
+from tests.processes import free_port, process_env, web_server
 
 PASSWORD = "correct-horse-battery-staple"
 SLUGS = ("acme", "globex")
@@ -114,3 +116,50 @@ def public_client(db):
         return client
 
     return make
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package.")
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        errors: list[str] = []
+        failed: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "response",
+            lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"),
+        )
+        page.js_errors = errors
+        page.failed_responses = failed
+        yield page
+        browser.close()
+
+
+@pytest.fixture
+def portal_url(django_db_setup, django_db_blocker, tmp_path):
+    port = free_port()
+    with (
+        django_db_blocker.unblock(),
+        web_server(process_env(PORTAL_PORT=str(port)), tmp_path / "web.log", port),
+    ):
+        yield lambda host, path="/": f"http://{host}:{port}{path}"

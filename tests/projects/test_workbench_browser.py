@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-
 import pytest
 from django.db import connection
 from django.db.models import Max
@@ -15,45 +12,9 @@ from projects.services.imports import items_import
 from projects.services.projects import project_create, project_staff, project_transition
 from tenants.models import AuditLog, User, Workspace
 from tests.conftest import PASSWORD
-from tests.processes import free_port, process_env, web_server
 from tests.projects.conftest import pairwise_items
 
 pytestmark = pytest.mark.slow
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser_page():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail("Chromium is missing: .ci/run installs Debian's chromium package.")
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        page = browser.new_page(viewport={"width": 1440, "height": 1000})
-        errors: list[str] = []
-        failed: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on(
-            "response",
-            lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"),
-        )
-        page.js_errors = errors
-        page.failed_responses = failed
-        yield page
-        browser.close()
 
 
 @pytest.fixture
@@ -99,16 +60,6 @@ def committed_project(django_db_setup, django_db_blocker, monkeypatch):
             Project.objects.filter(pk=project.pk).delete()
             connection.set_schema_to_public()
             AuditLog.objects.filter(pk__gt=first_audit).delete()
-
-
-@pytest.fixture
-def portal_url(django_db_setup, django_db_blocker, tmp_path):
-    port = free_port()
-    with (
-        django_db_blocker.unblock(),
-        web_server(process_env(PORTAL_PORT=str(port)), tmp_path / "web.log", port),
-    ):
-        yield lambda host, path="/": f"http://{host}:{port}{path}"
 
 
 def wait_for_task(page, previous: str) -> str:
