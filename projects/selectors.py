@@ -10,7 +10,6 @@ from django.utils import timezone
 from portal.errors import NotFoundError
 from projects.models import (
     Annotation,
-    Assignment,
     GuidelineAcknowledgement,
     GuidelineVersion,
     ImportJob,
@@ -198,16 +197,3 @@ def annotator_projects(*, user: User) -> list[dict]:
         .values_list("project_id", "n")
     )
     return [{"project": p, "open_items": p.open_items, "done_by_me": done.get(p.pk, 0)} for p in projects]
-
-
-def assignment_current(*, project: Project, annotator: User) -> Assignment | None:
-    return (
-        Assignment.objects.filter(
-            project=project,
-            annotator=annotator,
-            status=Assignment.Status.LEASED,
-            expires_at__gt=timezone.now(),
-        )
-        .select_related("item")
-        .first()
-    )

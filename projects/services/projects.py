@@ -11,7 +11,7 @@ from django.utils import timezone
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Item, Project, Staffing
 from projects.presets import preset_get, questions_fit_item_fields
-from tenants.models import Membership, Role, User, Workspace
+from tenants.models import Membership, User, Workspace
 from tenants.services.audit import audit_record
 
 TRANSITIONS = {
@@ -240,6 +240,3 @@ def project_unstaff(*, actor: User, workspace: Workspace, project: Project, staf
         data={"project_id": project.pk, "role": staffing.role},
     )
     return staffing
-
-
-STAFFABLE_ROLES = {Role.ANNOTATOR: Staffing.Role.ANNOTATOR, Role.AUDITOR: Staffing.Role.AUDITOR}
