@@ -66,11 +66,12 @@ def broker_settings() -> tuple[str, dict]:
     if url:
         return url, {}
     folder = Path(os.environ.get("PORTAL_BROKER_DIR", DATA_DIR / "broker"))
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     return "filesystem://", {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }

@@ -5,6 +5,7 @@ from django.urls import path
 
 from portal.urls_auth import auth_patterns
 from tenants import api, views
+from workforce.urls import console_patterns, people_patterns
 
 urlpatterns = [
     path("", views.PublicHomeView.as_view(), name="home"),
@@ -23,5 +24,7 @@ urlpatterns = [
     path("api/v1/tokens/", api.TokenListApi.as_view(), name="api_tokens"),
     path("api/v1/tokens/<int:token_id>/", api.TokenDetailApi.as_view(), name="api_token"),
     path("api/v1/workspaces/", api.WorkspaceListApi.as_view(), name="api_workspaces"),
+    *people_patterns,
+    *console_patterns,
     *auth_patterns(workspace=False),
 ]

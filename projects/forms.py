@@ -1,6 +1,36 @@
 from django import forms
 
 from projects.models import GuidelineVersion
+from workforce.models import Level, Proficiency
+from workforce.requirements import timezone_names
+
+
+def _tags(text: str | None) -> list[str]:
+    return [tag.strip() for tag in (text or "").split(",") if tag.strip()]
+
+
+def _bar(name: str, minimum: str, tag: str) -> dict:
+    """`medicine/cardiology:practitioner` -> {"area": "medicine/cardiology", "min_level": "practitioner"}."""
+    value, _, bar = tag.partition(":")
+    return {name: value.strip(), minimum: bar.strip()} if bar.strip() else {name: value.strip()}
+
+
+def requirements_initial(requirements: dict) -> dict:
+    """The form fields that show a project's normalised requirements."""
+    return {
+        "expertise": ", ".join(
+            f"{e['area']}:{Level(e['min_level']).name.lower()}" for e in requirements["expertise"]
+        ),
+        "languages": ", ".join(
+            f"{entry['code']}:{Proficiency(entry['min_proficiency']).name}"
+            for entry in requirements["languages"]
+        ),
+        "min_qualification_score": requirements["min_qualification_score"],
+        "annotators_needed": requirements["headcount"]["annotator"],
+        "auditors_needed": requirements["headcount"]["auditor"],
+        "hours_per_week": requirements["hours_per_week"],
+        "timezone": requirements["timezone"],
+    }
 
 
 class ProjectForm(forms.Form):
@@ -12,8 +42,23 @@ class ProjectForm(forms.Form):
     gold_rate = forms.DecimalField(min_value=0, max_value=1, initial=0, decimal_places=3)
     audit_rate = forms.DecimalField(min_value=0, max_value=1, initial=0, decimal_places=3)
     priority = forms.IntegerField(min_value=-100, max_value=100, initial=0)
-    expertise = forms.CharField(required=False, help_text="Comma-separated, e.g. medicine/cardiology")
-    languages = forms.CharField(required=False, help_text="Comma-separated, e.g. en, de")
+    expertise = forms.CharField(
+        required=False,
+        help_text="Comma-separated areas with an optional minimum level, "
+        "e.g. medicine/cardiology:practitioner, law/contracts",
+    )
+    languages = forms.CharField(
+        required=False, help_text="Comma-separated, with an optional minimum (default B2), e.g. en:C1, de"
+    )
+    min_qualification_score = forms.DecimalField(
+        required=False, min_value=0, max_value=1, decimal_places=2, help_text="A fraction, e.g. 0.8."
+    )
+    annotators_needed = forms.IntegerField(min_value=0, max_value=1000, initial=5)
+    auditors_needed = forms.IntegerField(min_value=0, max_value=1000, initial=1)
+    hours_per_week = forms.IntegerField(
+        min_value=1, max_value=80, initial=10, help_text="Each staffed person's weekly hours on this project."
+    )
+    timezone = forms.ChoiceField(choices=(), initial="UTC", help_text="Where your team works: for overlap.")
     allow_edits = forms.BooleanField(required=False, initial=True, label="Annotators may edit submitted work")
     questions = forms.JSONField(
         required=False,
@@ -24,16 +69,20 @@ class ProjectForm(forms.Form):
     def __init__(self, *args, presets=None, editing=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["task_type"].choices = [(p.key, p.label) for p in (presets or [])]
+        self.fields["timezone"].choices = [(name, name) for name in sorted(timezone_names())]
         if editing:
             del self.fields["task_type"]
 
     def settings(self) -> dict:
         data = dict(self.cleaned_data)
-        tags = {
-            key: [t.strip() for t in (data.pop(key) or "").split(",") if t.strip()]
-            for key in ("expertise", "languages")
+        data["requirements"] = {
+            "expertise": [_bar("area", "min_level", tag) for tag in _tags(data.pop("expertise"))],
+            "languages": [_bar("code", "min_proficiency", tag) for tag in _tags(data.pop("languages"))],
+            "min_qualification_score": data.pop("min_qualification_score"),
+            "headcount": {"annotator": data.pop("annotators_needed"), "auditor": data.pop("auditors_needed")},
+            "hours_per_week": data.pop("hours_per_week"),
+            "timezone": data.pop("timezone"),
         }
-        data["requirements"] = {key: value for key, value in tags.items() if value}
         if not data.get("questions"):
             data.pop("questions", None)
         return data

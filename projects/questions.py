@@ -648,3 +648,11 @@ def response_order_random(count: int, rng: random.Random | None = None) -> list[
     order = list(range(count))
     (rng if rng is not None else random.SystemRandom()).shuffle(order)
     return order
+
+
+def payload_displayed(payload: dict, response_order: list[int] | None) -> dict:
+    """An item's payload with its responses in display order (`order[position] = canonical index`)."""
+    shown = dict(payload)
+    if response_order and isinstance(shown.get("responses"), list):
+        shown["responses"] = [shown["responses"][index] for index in response_order]
+    return shown

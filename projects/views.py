@@ -11,7 +11,7 @@ from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceView
 from portal.errors import DomainError, NotFoundError
 from portal.forms import form_add_domain_error
 from projects import selectors
-from projects.forms import GuidelineForm, ImportForm, ProjectForm, StaffForm
+from projects.forms import GuidelineForm, ImportForm, ProjectForm, StaffForm, requirements_initial
 from projects.models import GuidelineVersion, Project
 from projects.presets import PRESETS
 from projects.services.guidelines import (
@@ -31,6 +31,7 @@ from projects.services.projects import (
     project_update,
 )
 from tenants.models import Role
+from workforce.requirements import requirements_of
 
 READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
 
@@ -127,8 +128,7 @@ class ProjectSettingsView(ProjectPage):
             "audit_rate": project.audit_rate,
             "priority": project.priority,
             "allow_edits": project.allow_edits,
-            "expertise": ", ".join(project.requirements.get("expertise", [])),
-            "languages": ", ".join(project.requirements.get("languages", [])),
+            **requirements_initial(requirements_of(project)),
             "questions": project.questions,
         }
 

@@ -43,6 +43,7 @@ SHARED_APPS = [
     "rest_framework",
     "axes",
     "portal",
+    "workforce",
 ]
 TENANT_APPS = [
     "members",

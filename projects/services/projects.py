@@ -13,6 +13,7 @@ from projects.models import Item, Project, Staffing
 from projects.presets import preset_get, questions_fit_item_fields
 from tenants.models import Membership, User, Workspace
 from tenants.services.audit import audit_record
+from workforce.requirements import requirements_clean
 
 TRANSITIONS = {
     Project.Status.DRAFT: {Project.Status.ACTIVE, Project.Status.ARCHIVED},
@@ -73,16 +74,10 @@ def _settings_clean(values: dict, *, item_fields: dict) -> dict:
     if "allow_edits" in values:
         clean["allow_edits"] = bool(values["allow_edits"])
     if "requirements" in values:
-        requirements = values["requirements"] or {}
-        ok = isinstance(requirements, dict) and all(
-            key in ("expertise", "languages")
-            and isinstance(tags, list)
-            and all(isinstance(tag, str) and tag.strip() for tag in tags)
-            for key, tags in requirements.items()
-        )
-        if not ok:
-            errors["requirements"] = ['Use {"expertise": ["medicine/cardiology"], "languages": ["de"]}.']
-        clean["requirements"] = requirements
+        try:
+            clean["requirements"] = requirements_clean(values["requirements"])
+        except DomainError as error:
+            errors.update(error.fields)
     if "questions" in values:
         try:
             clean["questions"] = questions_fit_item_fields(

@@ -32,7 +32,7 @@ from projects.models import (
     Project,
     Staffing,
 )
-from projects.questions import response_order_random, result_validate
+from projects.questions import payload_displayed, response_order_random, result_validate
 from projects.services.guidelines import guideline_current
 from tenants.models import User
 
@@ -381,7 +381,4 @@ def annotation_revise(
 
 def display_payload(item: Item, response_order: list[int] | None) -> dict:
     """The item as the annotator sees it: responses in the order recorded on the assignment."""
-    payload = dict(item.payload)
-    if response_order and isinstance(payload.get("responses"), list):
-        payload["responses"] = [payload["responses"][index] for index in response_order]
-    return payload
+    return payload_displayed(item.payload, response_order)

@@ -1,0 +1,1 @@
+"""Vendor-staff API for the expert pool: pool search and profiles."""

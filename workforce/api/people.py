@@ -1,0 +1,1 @@
+"""JSON endpoints for people of the pool: qualification attempts worked in the workbench."""

@@ -1,0 +1,187 @@
+"""Staffing people from the pool onto client projects, and ending it.
+
+Confirming writes, in one transaction: the workspace membership (if the person has none), the
+project's `Staffing` row in the workspace schema, the public `Commitment` and the capacity it
+takes. The profile row is locked first, so two staffers confirming the same person at the same
+moment queue up; the second sees the hours the first took. A database constraint
+(`profile_committed_within_capacity`) holds the promise even if that lock were ever skipped.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from portal.errors import ConflictError, DomainError, NotFoundError
+from projects.models import Project, Staffing
+from projects.services.projects import project_staff
+from tenants.models import Membership, User, Workspace
+from tenants.services.audit import audit_record
+from workforce.models import AnnotatorProfile, Commitment
+from workforce.ranking import candidates_ranked
+from workforce.requirements import requirements_of
+
+STAFFABLE = {Project.Status.DRAFT, Project.Status.ACTIVE, Project.Status.PAUSED}
+
+
+def _role_clean(role: str) -> str:
+    if role not in Commitment.Role.values:
+        raise DomainError(
+            f"'{role}' is not a staffing role.",
+            code="invalid_role",
+            fields={"role": ["annotator or auditor"]},
+        )
+    return role
+
+
+def _unmet(profile: AnnotatorProfile, requirements: dict, hours: int) -> str:
+    """Why a profile is not a candidate, for the error message."""
+    if profile.status != AnnotatorProfile.Status.ACTIVE:
+        return f"the profile is {profile.get_status_display().lower()}, not active"
+    if profile.free_hours < hours:
+        return f"{profile.free_hours} h/week free, the project needs {hours}"
+    return (
+        "a requirement of the project is not met (expertise, language, score) or the person is already on it"
+    )
+
+
+@transaction.atomic
+def staffing_confirm(
+    *,
+    actor: User,
+    workspace: Workspace,
+    project_id: int,
+    profile_id: int,
+    role: str,
+    hours_per_week: int | None = None,
+) -> Commitment:
+    """Staff a pool member onto a workspace project, if they meet every hard requirement."""
+    role = _role_clean(role)
+    profile = (
+        AnnotatorProfile.objects.select_for_update().select_related("user").filter(pk=profile_id).first()
+    )
+    if profile is None:
+        raise NotFoundError("No such profile.")
+    with schema_context(workspace.schema_name):
+        # Locking the project queues confirmations for it, so the headcount holds too.
+        project = Project.objects.select_for_update().filter(pk=project_id).first()
+        if project is None:
+            raise NotFoundError("No such project.")
+        if project.status not in STAFFABLE:
+            raise ConflictError(
+                f"The project is {project.status}: it takes no new staff.", code="project_closed"
+            )
+        requirements = requirements_of(project)
+        hours = hours_per_week or requirements["hours_per_week"]
+        if not isinstance(hours, int) or not 1 <= hours <= 80:
+            raise DomainError(
+                "Hours are 1 to 80 a week.", code="invalid_hours", fields={"hours_per_week": ["1 to 80"]}
+            )
+        matches = candidates_ranked(
+            requirements=requirements,
+            workspace_id=workspace.pk,
+            project_id=project.pk,
+            hours=hours,
+            profile_id=profile.pk,
+        )
+        if not matches:
+            raise ConflictError(
+                f"Not a candidate: {_unmet(profile, requirements, hours)}.", code="not_a_candidate"
+            )
+        staffed = Staffing.objects.filter(project=project, role=role, removed_at__isnull=True).count()
+        if staffed >= requirements["headcount"][role]:
+            raise ConflictError(
+                f"The project has its {requirements['headcount'][role]} {role}s; raise the headcount first.",
+                code="headcount_full",
+            )
+        membership = Membership.objects.filter(user=profile.user, workspace=workspace).first()
+        if membership is None:
+            Membership.objects.create(user=profile.user, workspace=workspace, role=role)
+        elif membership.role != role:
+            raise ConflictError(
+                f"This person is a {membership.get_role_display().lower()} in {workspace.name}, not a {role}.",
+                code="role_mismatch",
+            )
+        project_staff(actor=actor, workspace=workspace, project=project, user_id=profile.user_id, role=role)
+        project_name = project.name
+    try:
+        with transaction.atomic():
+            AnnotatorProfile.objects.filter(pk=profile.pk).update(
+                committed_hours=F("committed_hours") + hours
+            )
+    except IntegrityError:
+        raise ConflictError("That would exceed the person's weekly capacity.", code="over_capacity") from None
+    candidate = matches[0]
+    commitment = Commitment.objects.create(
+        profile=profile,
+        workspace=workspace,
+        project_id=project_id,
+        project_name=project_name,
+        role=role,
+        hours_per_week=hours,
+        fit={"fit": candidate.fit, "parts": candidate.parts, "reasons": candidate.reasons()},
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="staffing.confirmed",
+        workspace=workspace,
+        target=profile.user.email,
+        data={"project_id": project_id, "role": role, "hours_per_week": hours, "fit": candidate.fit},
+    )
+    return commitment
+
+
+def _commitment_end(commitment: Commitment, *, actor: User, reason: str) -> None:
+    now = timezone.now()
+    with schema_context(commitment.workspace.schema_name):
+        Staffing.objects.filter(
+            project_id=commitment.project_id,
+            user_id=commitment.profile.user_id,
+            role=commitment.role,
+            removed_at__isnull=True,
+        ).update(removed_at=now)
+    commitment.ended_at = now
+    commitment.ended_by = actor
+    commitment.end_reason = reason[:300]
+    commitment.save(update_fields=["ended_at", "ended_by", "end_reason"])
+    AnnotatorProfile.objects.filter(pk=commitment.profile_id).update(
+        committed_hours=F("committed_hours") - commitment.hours_per_week
+    )
+    audit_record(
+        actor=actor,
+        action="staffing.ended",
+        workspace=commitment.workspace,
+        target=commitment.profile.user.email,
+        data={"project_id": commitment.project_id, "role": commitment.role, "reason": reason[:300]},
+    )
+
+
+@transaction.atomic
+def staffing_end(*, actor: User, commitment_id: int, reason: str) -> Commitment:
+    """Unstaff: the person leaves the project; their hours come back; the history stays."""
+    commitment = (
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("workspace", "profile__user")
+        .filter(pk=commitment_id, ended_at__isnull=True)
+        .first()
+    )
+    if commitment is None:
+        raise NotFoundError("No such live staffing.")
+    AnnotatorProfile.objects.select_for_update().filter(pk=commitment.profile_id).first()
+    _commitment_end(commitment, actor=actor, reason=reason.strip() or "unstaffed")
+    return commitment
+
+
+def commitments_end_all(*, actor: User, profile: AnnotatorProfile, reason: str) -> int:
+    """End every live commitment of a profile (the caller holds the profile's lock)."""
+    live = list(
+        Commitment.objects.select_for_update(of=("self",))
+        .select_related("workspace", "profile__user")
+        .filter(profile=profile, ended_at__isnull=True)
+    )
+    for commitment in live:
+        _commitment_end(commitment, actor=actor, reason=reason)
+    return len(live)

@@ -1,0 +1,1 @@
+"""Vendor console pages for the expert pool: search, profiles, vetting, staffing by fit."""

@@ -1,0 +1,1 @@
+"""Public-site pages for people of the pool: applying, their home, qualification tests."""
