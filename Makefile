@@ -28,6 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/provision.py
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/queue.py
+	$(BIN)/python bench/staffing.py
 
 clean:
 	rm -rf $(VENV) .data staticfiles

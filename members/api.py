@@ -8,8 +8,13 @@ from rest_framework.response import Response
 from members.serializers import InvitationSerializer, MemberSerializer, RoleSerializer
 from members.services import invitation_create, invitation_revoke, invitations_open
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi
-from tenants.selectors import workspace_members
+from tenants.selectors import workspace_people
 from tenants.services.memberships import membership_change_role, membership_remove
+
+
+def _member_body(row: dict) -> dict:
+    """Vendor people carry a pseudonym and, for clients, no email or name."""
+    return {key: row[key] for key in ("id", "email", "full_name", "pseudonym", "role", "joined_at")}
 
 
 class WorkspaceMeApi(WorkspaceApi):
@@ -33,8 +38,8 @@ class MemberListApi(WorkspaceApi):
     roles = MANAGERS
 
     def get(self, request):
-        members = workspace_members(workspace=self.workspace)
-        return Response({"results": MemberSerializer(members, many=True).data})
+        people = workspace_people(workspace=self.workspace, viewer=request.user)
+        return Response({"results": [_member_body(row) for row in people["client"] + people["vendor"]]})
 
 
 class MemberDetailApi(WorkspaceApi):

@@ -17,7 +17,7 @@ from portal.errors import ConflictError, DomainError, NotFoundError
 from portal.tasks import task_enqueue_on_commit
 from tenants.models import Membership, Role, User, Workspace
 from tenants.services.audit import audit_record
-from tenants.services.memberships import membership_add
+from tenants.services.memberships import membership_add, vendor_roles_check
 
 
 def invitation_digest(token: str) -> str:
@@ -54,6 +54,7 @@ def invitation_create(
             code="invalid_role",
             fields={"role": [f"Choose one of: {', '.join(Role.values)}."]},
         )
+    vendor_roles_check(actor=actor, roles={role})
     if Membership.objects.filter(workspace=workspace, user__email=email).exists():
         raise ConflictError(
             f"{email} is already a member.",

@@ -20,8 +20,8 @@ from members.services import (
 from portal.boundary import ALL_ROLES, DANGEROUSLY_ANONYMOUS, MANAGERS, WorkspaceView
 from portal.errors import DomainError
 from portal.forms import form_add_domain_error
-from tenants.models import Role
-from tenants.selectors import workspace_members
+from tenants.models import VENDOR_ROLES, Role
+from tenants.selectors import workspace_people
 from tenants.services.memberships import membership_change_role, membership_remove
 
 
@@ -36,15 +36,18 @@ class MemberListView(WorkspaceView, TemplateView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            members=workspace_members(workspace=self.workspace),
+            people=workspace_people(workspace=self.workspace, viewer=self.request.user),
             invitations=invitations_open(),
-            invite_form=kwargs.pop("invite_form", None) or InvitationForm(),
-            roles=Role.choices,
+            invite_form=kwargs.pop("invite_form", None)
+            or InvitationForm(vendor_staff=self.request.user.is_staff),
+            roles=Role.choices
+            if self.request.user.is_staff
+            else [(v, label) for v, label in Role.choices if v not in VENDOR_ROLES],
             **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
-        form = InvitationForm(request.POST)
+        form = InvitationForm(request.POST, vendor_staff=request.user.is_staff)
         if form.is_valid():
             try:
                 invitation, _ = invitation_create(

@@ -51,8 +51,11 @@ def demo_seed() -> list[tuple[str, str, str]]:
             user=expert, workspace=workspace_by_slug(slug), defaults={"role": role}
         )
     logins.append(("acme + globex", "expert@vendor.test", "annotator in acme, auditor in globex"))
+    demo_pool()
+    logins.append(("expert pool", DEMO_APPLICANT, "applicant: vet them in the console"))
     for slug, spec in DEMO_PROJECTS.items():
         _demo_project(workspace_by_slug(slug), **spec)
+        _demo_staff(admin, workspace_by_slug(slug), spec)
     return logins
 
 
@@ -84,13 +87,35 @@ DEMO_PROJECTS = {
         "name": "Chatbot answers, side by side",
         "task_type": "pairwise_preference",
         "overlap": 3,
-        "staff": ["annotator@acme.test", "expert@vendor.test"],
+        "requirements": {
+            "expertise": ["generalist"],
+            "languages": [{"code": "en", "min_proficiency": "C1"}],
+            "headcount": {"annotator": 6, "auditor": 2},
+            "hours_per_week": 8,
+            "timezone": "America/New_York",
+        },
+        "staff": {
+            "annotator@acme.test": "annotator",
+            "expert@vendor.test": "annotator",
+            "auditor@acme.test": "auditor",
+        },
     },
     "globex": {
         "name": "Support replies: rubric rating",
         "task_type": "rubric_rating",
         "overlap": 2,
-        "staff": ["annotator@globex.test"],
+        "requirements": {
+            "expertise": ["generalist"],
+            "languages": ["en"],
+            "headcount": {"annotator": 4, "auditor": 2},
+            "hours_per_week": 5,
+            "timezone": "Europe/London",
+        },
+        "staff": {
+            "annotator@globex.test": "annotator",
+            "expert@vendor.test": "auditor",
+            "auditor@globex.test": "auditor",
+        },
     },
 }
 DEMO_GUIDELINE = """# How to judge
@@ -116,11 +141,13 @@ def _demo_items(task_type: str, count: int = 40) -> list[dict]:
     return items
 
 
-def _demo_project(workspace, *, name: str, task_type: str, overlap: int, staff: list[str]) -> None:
-    from projects.models import Project, Staffing
+def _demo_project(
+    workspace, *, name: str, task_type: str, overlap: int, requirements: dict, staff: dict
+) -> None:
+    from projects.models import Project
     from projects.services.guidelines import guideline_draft_save, guideline_publish
     from projects.services.imports import items_import
-    from projects.services.projects import project_create, project_staff, project_transition
+    from projects.services.projects import project_create, project_transition
 
     connection.set_tenant(workspace)
     try:
@@ -128,15 +155,14 @@ def _demo_project(workspace, *, name: str, task_type: str, overlap: int, staff: 
             return
         manager = Membership.objects.filter(workspace=workspace, role=Role.CLIENT_MANAGER).first().user
         project = project_create(
-            actor=manager, workspace=workspace, name=name, task_type=task_type, overlap=overlap
+            actor=manager,
+            workspace=workspace,
+            name=name,
+            task_type=task_type,
+            overlap=overlap,
+            requirements=requirements,
         )
         items_import(project=project, records=_demo_items(task_type))
-        for email in staff:
-            user = User.objects.get(email=email)
-            if not Staffing.objects.filter(project=project, user=user).exists():
-                project_staff(
-                    actor=manager, workspace=workspace, project=project, user_id=user.pk, role="annotator"
-                )
         draft = guideline_draft_save(
             actor=manager, project=project, body=DEMO_GUIDELINE, changelog="First version"
         )
@@ -144,3 +170,212 @@ def _demo_project(workspace, *, name: str, task_type: str, overlap: int, staff: 
         project_transition(actor=manager, workspace=workspace, project=project, status="active")
     finally:
         connection.set_schema_to_public()
+
+
+def _demo_staff(admin: User, workspace, spec: dict) -> None:
+    """Staff the demo's people through the staffing engine, so capacity and history are real."""
+    from projects.models import Project
+    from workforce.models import Commitment
+    from workforce.services.staffing import staffing_confirm
+
+    connection.set_tenant(workspace)
+    project_id = Project.objects.get(name=spec["name"]).pk
+    connection.set_schema_to_public()
+    for email, role in spec["staff"].items():
+        user = User.objects.get(email=email)
+        if not Commitment.objects.filter(
+            profile__user=user, workspace=workspace, project_id=project_id
+        ).exists():
+            staffing_confirm(
+                actor=admin,
+                workspace=workspace,
+                project_id=project_id,
+                profile_id=user.annotator_profile.pk,
+                role=role,
+            )
+
+
+DEMO_APPLICANT = "applicant@vendor.test"
+# The vendor's pool: the demo's annotators and auditors, and more people to staff from.
+DEMO_EXPERTS = {
+    "expert@vendor.test": (
+        "Eli Expert",
+        "Europe/Berlin",
+        {"generalist": 2, "medicine/cardiology": 3},
+        {"en": 6, "de": 7},
+    ),
+    "annotator@acme.test": ("Acme Annotator", "America/New_York", {"generalist": 2}, {"en": 7}),
+    "auditor@acme.test": (
+        "Acme Auditor",
+        "America/Chicago",
+        {"generalist": 3, "software/python": 2},
+        {"en": 7},
+    ),
+    "annotator@globex.test": ("Globex Annotator", "Europe/London", {"generalist": 2}, {"en": 7, "fr": 4}),
+    "auditor@globex.test": ("Globex Auditor", "Europe/Dublin", {"generalist": 2}, {"en": 7}),
+}
+POOL_NAMES = [
+    "Ada Okafor",
+    "Bram de Vries",
+    "Chiara Russo",
+    "Dev Patel",
+    "Elif Kaya",
+    "Femi Adeyemi",
+    "Greta Lund",
+    "Hiro Tanaka",
+    "Ines Duarte",
+    "Jonas Weber",
+    "Kavya Rao",
+    "Luis Ortega",
+    "Maya Cohen",
+    "Nadia Haddad",
+    "Oskar Nowak",
+    "Priya Shah",
+    "Quinn Murphy",
+    "Rosa Lopez",
+    "Sven Berg",
+    "Tara Singh",
+]
+POOL_AREAS = [
+    "medicine/cardiology",
+    "law/contracts",
+    "finance/compliance",
+    "software/python",
+    "science/chemistry",
+]
+POOL_ZONES = [
+    "Europe/Berlin",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Europe/Madrid",
+    "America/Sao_Paulo",
+    "Africa/Lagos",
+]
+# Qualification tests: (name, [(prompt, better response, worse response), ...]).
+DEMO_TESTS = {
+    "generalist": (
+        "Generalist screening",
+        [
+            ("What causes the seasons on Earth?", "The tilt of Earth's axis.", "The distance to the Sun."),
+            ("Is it safe to mix bleach and ammonia?", "No: it releases toxic gas.", "Yes, it cleans better."),
+            ("Translate 'thank you' into Spanish.", "Gracias.", "Por favor."),
+            ("What is 15% of 200?", "30.", "15."),
+        ],
+    ),
+    "medicine/cardiology": (
+        "Cardiology screening",
+        [
+            (
+                "Chest pain on exertion, relieved by rest: first step?",
+                "A stress test and an ECG.",
+                "Antibiotics.",
+            ),
+            ("Which drug class lowers LDL cholesterol?", "Statins.", "Beta-lactams."),
+            (
+                "A resting heart rate of 45 in a trained athlete is...",
+                "Often normal.",
+                "Always an emergency.",
+            ),
+        ],
+    ),
+}
+TEST_QUESTIONS = [
+    {
+        "key": "better",
+        "kind": "pairwise",
+        "prompt": "Which response is better?",
+        "allow_tie": False,
+        "strength": False,
+    },
+    {
+        "key": "correct",
+        "kind": "single_choice",
+        "prompt": "Is the better response factually correct?",
+        "options": [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}],
+    },
+]
+
+
+def demo_pool() -> None:
+    """Profiles for the demo's vendor people and twenty more, an applicant, and screening tests."""
+    from django.utils import timezone
+
+    from workforce.models import (
+        AnnotatorProfile,
+        ExpertiseArea,
+        ProfileExpertise,
+        ProfileLanguage,
+        QualificationTest,
+    )
+    from workforce.services.profiles import profile_apply
+    from workforce.services.qualifications import test_definition_clean
+
+    areas = {area.code: area for area in ExpertiseArea.objects.all()}
+    for code, (name, cases) in DEMO_TESTS.items():
+        if not QualificationTest.objects.filter(area=areas[code]).exists():
+            gold = {"better": {"choice": "A"}, "correct": "yes"}
+            questions, items = test_definition_clean(
+                questions=TEST_QUESTIONS,
+                items=[
+                    {"payload": {"prompt": p, "responses": [good, bad]}, "gold": gold}
+                    for p, good, bad in cases
+                ],
+            )
+            QualificationTest.objects.create(
+                area=areas[code],
+                name=name,
+                questions=questions,
+                items=items,
+                pass_mark="0.75",
+                max_attempts=3,
+                cooldown_hours=24,
+                instructions="Pick the better response, then say whether it is correct.",
+            )
+    people = dict(DEMO_EXPERTS)
+    for n, full_name in enumerate(POOL_NAMES):
+        expertise = {"generalist": 1 + n % 3, POOL_AREAS[n % len(POOL_AREAS)]: 1 + (n * 7) % 3}
+        languages = {"en": 4 + n % 4, ["de", "fr", "es", "hi"][n % 4]: 3 + n % 5}
+        people[f"pool{n + 1:02d}@vendor.test"] = (
+            full_name,
+            POOL_ZONES[n % len(POOL_ZONES)],
+            expertise,
+            languages,
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        for n, (email, (full_name, zone, expertise, languages)) in enumerate(people.items()):
+            user = _user(email, full_name)
+            if hasattr(user, "annotator_profile"):
+                continue
+            profile = AnnotatorProfile.objects.create(
+                user=user,
+                status=AnnotatorProfile.Status.ACTIVE,
+                country="DE",
+                timezone=zone,
+                weekly_capacity_hours=20 + 5 * (n % 5),
+            )
+            for code, level in expertise.items():
+                ProfileExpertise.objects.create(
+                    profile=profile,
+                    area=areas[code],
+                    claimed_level=level,
+                    level=level,
+                    credential="Board-certified cardiologist" if level == 3 else "",
+                    credential_verified_at=now if level == 3 else None,
+                    qualification_score=f"{0.75 + (n % 6) * 0.04:.2f}",
+                    vetted_at=now,
+                )
+            for code, proficiency in languages.items():
+                ProfileLanguage.objects.create(profile=profile, code=code, proficiency=proficiency)
+    if not User.objects.filter(email=DEMO_APPLICANT).exists():
+        profile_apply(
+            email=DEMO_APPLICANT,
+            password=DEMO_PASSWORD,
+            full_name="Avery Applicant",
+            country="IE",
+            timezone_name="Europe/Dublin",
+            weekly_capacity_hours=15,
+            languages=[{"code": "en", "proficiency": 7}],
+            expertise=[{"area": "generalist", "level": 2}],
+            summary="Five years of technical writing; I fact-check for a living.",
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -26,9 +28,7 @@ from projects.services.guidelines import (
 from projects.services.imports import import_job_create, items_import
 from projects.services.projects import (
     project_create,
-    project_staff,
     project_transition,
-    project_unstaff,
     project_update,
 )
 from projects.services.queue import (
@@ -40,6 +40,7 @@ from projects.services.queue import (
     task_next,
 )
 from tenants.models import Role
+from workforce.selectors import roster
 
 READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
 ANNOTATORS = frozenset({Role.ANNOTATOR})
@@ -123,52 +124,14 @@ class ProjectStatusApi(ProjectApi):
         return Response(ProjectSerializer(project).data)
 
 
-class StaffingListApi(ProjectApi):
-    roles = MANAGERS
+class RosterApi(ProjectApi):
+    """The project's people as the client sees them: pseudonyms, no names or emails."""
+
+    roles = READERS
 
     def get(self, request, project_id: int):
-        rows = selectors.staffing_list(project=self.project())
-        return Response(
-            {
-                "results": [
-                    {
-                        "id": r["staffing"].pk,
-                        "user_id": r["staffing"].user_id,
-                        "email": r["email"],
-                        "role": r["staffing"].role,
-                        "created_at": r["staffing"].created_at,
-                        "removed_at": r["staffing"].removed_at,
-                    }
-                    for r in rows
-                ]
-            }
-        )
-
-    def post(self, request, project_id: int):
-        user_id = request.data.get("user_id")
-        if isinstance(user_id, bool) or not isinstance(user_id, int):
-            raise DomainError("user_id is required.", fields={"user_id": ["A member's user id."]})
-        staffing = project_staff(
-            actor=request.user,
-            workspace=self.workspace,
-            project=self.project(),
-            user_id=user_id,
-            role=str(request.data.get("role", "")),
-        )
-        return Response(
-            {"id": staffing.pk, "user_id": staffing.user_id, "role": staffing.role},
-            status=status.HTTP_201_CREATED,
-        )
-
-
-class StaffingDetailApi(ProjectApi):
-    roles = MANAGERS
-
-    def delete(self, request, project_id: int, staffing_id: int):
-        project_unstaff(
-            actor=request.user, workspace=self.workspace, project=self.project(), staffing_id=staffing_id
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        entries = roster(workspace=self.workspace, staffing=selectors.staffing_rows(project=self.project()))
+        return Response({"results": [asdict(entry) for entry in entries]})
 
 
 class ItemListApi(ProjectApi):

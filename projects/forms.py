@@ -96,8 +96,3 @@ class GuidelineForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="JSONL (one item per line) or CSV with an external_id column.")
-
-
-class StaffForm(forms.Form):
-    user_id = forms.IntegerField()
-    role = forms.CharField()

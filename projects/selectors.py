@@ -18,6 +18,7 @@ from projects.models import (
     Staffing,
 )
 from tenants.models import Membership, Role, User, Workspace
+from tenants.selectors import pseudonym
 
 SEES_ALL_PROJECTS = {Role.CLIENT_MANAGER, Role.CLIENT_VIEWER}
 
@@ -59,7 +60,7 @@ def project_progress(project: Project) -> dict:
     return counts
 
 
-def project_throughput(project: Project) -> list[dict]:
+def project_throughput(project: Project, *, workspace: Workspace) -> list[dict]:
     """Per annotator: annotations in all and in the last 24 hours, mean active seconds."""
     since = timezone.now() - timedelta(hours=24)
     rows = (
@@ -73,11 +74,10 @@ def project_throughput(project: Project) -> list[dict]:
         )
         .order_by("-total")
     )
-    emails = dict(User.objects.filter(pk__in=[r["annotator_id"] for r in rows]).values_list("pk", "email"))
     return [
         {
             **row,
-            "annotator": emails.get(row["annotator_id"], "?"),
+            "annotator": pseudonym(workspace_id=workspace.pk, user_id=row["annotator_id"]),
             "mean_seconds": round((row["mean_ms"] or 0) / 1000, 1),
         }
         for row in rows
@@ -153,20 +153,9 @@ def guideline_version_get(*, project: Project, number: int) -> GuidelineVersion:
     return version
 
 
-def staffing_list(*, project: Project) -> list[dict]:
-    rows = list(Staffing.objects.filter(project=project).order_by("removed_at", "role", "created_at"))
-    emails = dict(User.objects.filter(pk__in=[r.user_id for r in rows]).values_list("pk", "email"))
-    return [{"staffing": row, "email": emails.get(row.user_id, "?")} for row in rows]
-
-
-def staffing_candidates(*, workspace: Workspace, project: Project) -> list[Membership]:
-    staffed = Staffing.objects.filter(project=project, removed_at__isnull=True).values("user_id")
-    return list(
-        Membership.objects.filter(workspace=workspace, role__in=[Role.ANNOTATOR, Role.AUDITOR])
-        .exclude(user_id__in=[row["user_id"] for row in staffed])
-        .select_related("user")
-        .order_by("user__email")
-    )
+def staffing_rows(*, project: Project) -> list[Staffing]:
+    """The project's staffing, live rows first, then the history."""
+    return list(Staffing.objects.filter(project=project).order_by("removed_at", "role", "created_at"))
 
 
 def import_jobs(*, project: Project, limit: int = 10) -> list[ImportJob]:

@@ -20,6 +20,6 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/import/", views.ImportView.as_view(), name="project_import"),
     path("projects/<int:project_id>/guidelines/", views.GuidelineView.as_view(), name="project_guidelines"),
-    path("projects/<int:project_id>/staffing/", views.StaffingView.as_view(), name="project_staffing"),
+    path("projects/<int:project_id>/team/", views.RosterView.as_view(), name="project_roster"),
     path("projects/<int:project_id>/work/", WorkbenchView.as_view(), name="workbench"),
 ]

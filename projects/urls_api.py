@@ -6,12 +6,7 @@ urlpatterns = [
     path("projects/", api.ProjectListApi.as_view(), name="api_projects"),
     path("projects/<int:project_id>/", api.ProjectDetailApi.as_view(), name="api_project"),
     path("projects/<int:project_id>/status/", api.ProjectStatusApi.as_view(), name="api_project_status"),
-    path("projects/<int:project_id>/staffing/", api.StaffingListApi.as_view(), name="api_staffing"),
-    path(
-        "projects/<int:project_id>/staffing/<int:staffing_id>/",
-        api.StaffingDetailApi.as_view(),
-        name="api_staffing_detail",
-    ),
+    path("projects/<int:project_id>/roster/", api.RosterApi.as_view(), name="api_roster"),
     path("projects/<int:project_id>/items/", api.ItemListApi.as_view(), name="api_items"),
     path("projects/<int:project_id>/imports/", api.ImportListApi.as_view(), name="api_imports"),
     path("projects/<int:project_id>/imports/<int:job_id>/", api.ImportDetailApi.as_view(), name="api_import"),

@@ -11,7 +11,7 @@ from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceView
 from portal.errors import DomainError, NotFoundError
 from portal.forms import form_add_domain_error
 from projects import selectors
-from projects.forms import GuidelineForm, ImportForm, ProjectForm, StaffForm, requirements_initial
+from projects.forms import GuidelineForm, ImportForm, ProjectForm, requirements_initial
 from projects.models import GuidelineVersion, Project
 from projects.presets import PRESETS
 from projects.services.guidelines import (
@@ -25,13 +25,12 @@ from projects.services.imports import import_job_create
 from projects.services.projects import (
     TRANSITIONS,
     project_create,
-    project_staff,
     project_transition,
-    project_unstaff,
     project_update,
 )
 from tenants.models import Role
 from workforce.requirements import requirements_of
+from workforce.selectors import roster
 
 READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
 
@@ -107,7 +106,7 @@ class ProjectDashboardView(ProjectPage):
         return super().get_context_data(
             project=project,
             progress=selectors.project_progress(project),
-            throughput=selectors.project_throughput(project),
+            throughput=selectors.project_throughput(project, workspace=self.workspace),
             guideline=guideline_current(project),
             transitions=sorted(TRANSITIONS[project.status]),
             **kwargs,
@@ -334,40 +333,17 @@ class GuidelineView(ProjectPage):
         return redirect("project_guidelines", project_id=project.pk)
 
 
-class StaffingView(ProjectPage):
-    roles = MANAGERS
-    template_name = "projects/staffing.html"
+class RosterView(ProjectPage):
+    """Who works on the project, as the client sees them: pseudonyms and verified qualifications."""
+
+    roles = {"GET": READERS}
+    template_name = "projects/roster.html"
 
     def get_context_data(self, **kwargs):
         project = self.get_project()
         return super().get_context_data(
             project=project,
-            staffing=selectors.staffing_list(project=project),
-            candidates=selectors.staffing_candidates(workspace=self.workspace, project=project),
+            roster=roster(workspace=self.workspace, staffing=selectors.staffing_rows(project=project)),
+            requirements=requirements_of(project),
             **kwargs,
         )
-
-    def post(self, request, project_id: int):
-        project = self.get_project()
-        form = StaffForm(request.POST)
-        try:
-            if request.POST.get("remove"):
-                project_unstaff(
-                    actor=request.user,
-                    workspace=self.workspace,
-                    project=project,
-                    staffing_id=int(request.POST["remove"]),
-                )
-            elif form.is_valid():
-                project_staff(
-                    actor=request.user,
-                    workspace=self.workspace,
-                    project=project,
-                    user_id=form.cleaned_data["user_id"],
-                    role=form.cleaned_data["role"],
-                )
-            else:
-                messages.error(request, "Choose a member.")
-        except (DomainError, ValueError) as error:
-            messages.error(request, getattr(error, "message", "Invalid request."))
-        return redirect("project_staffing", project_id=project.pk)

@@ -23,6 +23,12 @@ class Role(models.TextChoices):
     AUDITOR = "auditor", "Auditor"
 
 
+# Annotators and auditors come from the vendor's pool: the vendor staffs them into workspaces, and
+# clients see them under pseudonyms. Client roles are the workspace's own people.
+VENDOR_ROLES = frozenset({Role.ANNOTATOR, Role.AUDITOR})
+CLIENT_ROLES = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
+
+
 class Workspace(TenantMixin):
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 from django.conf import settings
 from django.db.models import Count, QuerySet
 
-from tenants.models import AuditLog, Membership, PersonalAccessToken, User, Workspace
+from tenants.models import VENDOR_ROLES, AuditLog, Membership, PersonalAccessToken, User, Workspace
+
+
+def pseudonym(*, workspace_id: int, user_id: int) -> str:
+    """How a client sees a vendor person: stable within one workspace, unlinkable across them."""
+    message = f"{workspace_id}:{user_id}".encode()
+    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+    return f"Expert {digest[:6].upper()}"
 
 
 def membership_for(*, user: User, workspace: Workspace) -> Membership | None:
@@ -20,6 +30,29 @@ def memberships_of_user(*, user: User) -> QuerySet[Membership]:
 
 def workspace_members(*, workspace: Workspace) -> QuerySet[Membership]:
     return Membership.objects.filter(workspace=workspace).select_related("user").order_by("user__email")
+
+
+def workspace_people(*, workspace: Workspace, viewer: User) -> dict[str, list[dict]]:
+    """A workspace's members as `viewer` may see them: the client's own people by name, and the
+    vendor's people (annotators, auditors) under pseudonyms unless the viewer is vendor staff."""
+    people: dict[str, list[dict]] = {"client": [], "vendor": []}
+    for membership in workspace_members(workspace=workspace):
+        is_vendor = membership.role in VENDOR_ROLES
+        hidden = is_vendor and not viewer.is_staff
+        people["vendor" if is_vendor else "client"].append(
+            {
+                "id": membership.pk,
+                "email": None if hidden else membership.user.email,
+                "full_name": None if hidden else membership.user.full_name,
+                "pseudonym": pseudonym(workspace_id=workspace.pk, user_id=membership.user_id)
+                if is_vendor
+                else None,
+                "role": membership.role,
+                "role_label": membership.get_role_display(),
+                "joined_at": membership.created_at,
+            }
+        )
+    return people
 
 
 def workspace_list() -> QuerySet[Workspace]:

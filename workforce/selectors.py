@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
 from django.db.models import F, Prefetch, Q, QuerySet
 from psycopg import sql
 
 from portal.errors import NotFoundError
 from tenants.models import User, Workspace
+from tenants.selectors import pseudonym
 from workforce.models import (
     AnnotatorProfile,
     Commitment,
@@ -23,13 +21,6 @@ from workforce.models import (
     QualificationTest,
 )
 from workforce.services.qualifications import attempt_next_allowed_at
-
-
-def pseudonym(*, workspace_id: int, user_id: int) -> str:
-    """How a client sees a vendor person: stable within one workspace, unlinkable across them."""
-    message = f"{workspace_id}:{user_id}".encode()
-    digest = hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
-    return f"Expert {digest[:6].upper()}"
 
 
 def expertise_areas() -> QuerySet[ExpertiseArea]:

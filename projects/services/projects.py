@@ -214,24 +214,3 @@ def project_staff(
         data={"project_id": project.pk, "role": role},
     )
     return staffing
-
-
-@transaction.atomic
-def project_unstaff(*, actor: User, workspace: Workspace, project: Project, staffing_id: int) -> Staffing:
-    staffing = (
-        Staffing.objects.select_for_update()
-        .filter(pk=staffing_id, project=project, removed_at__isnull=True)
-        .first()
-    )
-    if staffing is None:
-        raise NotFoundError("No such staffing.")
-    staffing.removed_at = timezone.now()
-    staffing.save(update_fields=["removed_at"])
-    audit_record(
-        actor=actor,
-        action="project.unstaffed",
-        workspace=workspace,
-        target=str(staffing.user_id),
-        data={"project_id": project.pk, "role": staffing.role},
-    )
-    return staffing

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from tenants.models import Membership, Role, User, Workspace
+from tenants.models import VENDOR_ROLES, Membership, Role, User, Workspace
 from tenants.services.audit import audit_record
 
 
@@ -17,6 +17,16 @@ def _role_validate(role: str) -> str:
             fields={"role": [f"Choose one of: {', '.join(Role.values)}."]},
         )
     return role
+
+
+def vendor_roles_check(*, actor: User | None, roles: set[str], field: str = "role") -> None:
+    """Only vendor staff hand out or take back the vendor's roles (annotator, auditor)."""
+    if roles & VENDOR_ROLES and not (actor is not None and actor.is_staff):
+        raise DomainError(
+            "Annotators and auditors come from the vendor's expert pool; the vendor staffs them.",
+            code="vendor_managed",
+            fields={field: ["Choose client manager or client viewer."]},
+        )
 
 
 def _locked_membership(workspace: Workspace, membership_id: int) -> Membership:
@@ -63,6 +73,7 @@ def membership_change_role(*, actor: User, workspace: Workspace, membership_id: 
     membership = _locked_membership(workspace, membership_id)
     if membership.role == role:
         return membership
+    vendor_roles_check(actor=actor, roles={membership.role, role})
     _keep_one_manager(workspace, membership)
     previous = membership.role
     membership.role = role
@@ -80,6 +91,7 @@ def membership_change_role(*, actor: User, workspace: Workspace, membership_id: 
 @transaction.atomic
 def membership_remove(*, actor: User, workspace: Workspace, membership_id: int) -> None:
     membership = _locked_membership(workspace, membership_id)
+    vendor_roles_check(actor=actor, roles={membership.role})
     _keep_one_manager(workspace, membership)
     membership.delete()
     audit_record(

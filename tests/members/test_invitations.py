@@ -14,7 +14,7 @@ from tests.conftest import PASSWORD
 
 @pytest.fixture
 def invite(acme):
-    def make(email="newbie@example.com", role=Role.ANNOTATOR):
+    def make(email="newbie@example.com", role=Role.CLIENT_VIEWER):
         connection.set_tenant(acme.workspace)
         invitation, token = invitation_create(
             actor=acme.users[Role.CLIENT_MANAGER], workspace=acme.workspace, email=email, role=role
@@ -27,7 +27,7 @@ def invite(acme):
 def test_invite_through_the_members_page_queues_the_email(acme, django_capture_on_commit_callbacks):
     client = acme.client(acme.users[Role.CLIENT_MANAGER])
     with django_capture_on_commit_callbacks() as callbacks:
-        response = client.post("/members/", {"email": "New@Example.com", "role": "auditor"})
+        response = client.post("/members/", {"email": "New@Example.com", "role": "client_viewer"})
     assert response.status_code == 302
     assert len(callbacks) == 1
     connection.set_tenant(acme.workspace)
@@ -51,11 +51,36 @@ def test_inviting_a_member_is_a_conflict(acme):
     client = acme.client(acme.users[Role.CLIENT_MANAGER])
     response = client.post(
         "/api/v1/invitations/",
-        {"email": "viewer@acme.test", "role": "annotator"},
+        {"email": "viewer@acme.test", "role": "client_manager"},
         content_type="application/json",
     )
     assert response.status_code == 409
     assert response.json()["code"] == "already_member"
+
+
+def test_only_vendor_staff_invite_annotators_and_auditors(acme, staff):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    for role in ("annotator", "auditor"):
+        response = client.post(
+            "/api/v1/invitations/",
+            {"email": "expert@example.com", "role": role},
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "vendor_managed"
+        assert "role" in response.json()["fields"]
+        connection.set_schema_to_public()
+    page = client.get("/members/").content.decode()
+    assert '<option value="annotator"' not in page
+    connection.set_schema_to_public()
+    response = acme.client(staff).post(
+        "/api/v1/invitations/",
+        {"email": "expert@example.com", "role": "annotator"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    connection.set_tenant(acme.workspace)
+    assert Invitation.objects.get().role == Role.ANNOTATOR
 
 
 def test_email_carries_a_working_link(acme, invite):
@@ -76,7 +101,7 @@ def test_accept_creates_the_user_and_membership_and_signs_in(acme, invite):
     assert response.status_code == 302
     user = User.objects.get(email="newbie@example.com")
     assert user.check_password("Quiet-Meadow-42")
-    assert Membership.objects.get(user=user, workspace=acme.workspace).role == Role.ANNOTATOR
+    assert Membership.objects.get(user=user, workspace=acme.workspace).role == Role.CLIENT_VIEWER
     connection.set_schema_to_public()
     assert client.get("/").status_code == 200  # signed in
     connection.set_schema_to_public()
@@ -94,14 +119,14 @@ def test_weak_password_is_refused_and_nothing_is_written(acme, invite):
 
 def test_existing_user_must_sign_in_as_the_invited_address(acme, globex, invite):
     person = globex.users[Role.ANNOTATOR]
-    _, token = invite(email=person.email, role=Role.AUDITOR)
+    _, token = invite(email=person.email, role=Role.CLIENT_MANAGER)
     anonymous = acme.client().post(f"/invitations/{token}/", {})
     assert anonymous.status_code == 400
     assert not Membership.objects.filter(user=person, workspace=acme.workspace).exists()
     connection.set_schema_to_public()
     accepted = acme.client(person).post(f"/invitations/{token}/", {})
     assert accepted.status_code == 302
-    assert Membership.objects.get(user=person, workspace=acme.workspace).role == Role.AUDITOR
+    assert Membership.objects.get(user=person, workspace=acme.workspace).role == Role.CLIENT_MANAGER
     assert person.check_password(PASSWORD)
 
 

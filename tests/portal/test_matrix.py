@@ -89,7 +89,7 @@ def matrix(acme, globex):
         actor=acme.users[Role.CLIENT_MANAGER],
         workspace=acme.workspace,
         email="invitee@acme.test",
-        role=Role.ANNOTATOR,
+        role=Role.CLIENT_VIEWER,
     )
     invitation_id = _.pk
     connection.set_tenant(globex.workspace)
@@ -97,7 +97,7 @@ def matrix(acme, globex):
         actor=globex.users[Role.CLIENT_MANAGER],
         workspace=globex.workspace,
         email="secret-invitee@globex.test",
-        role=Role.AUDITOR,
+        role=Role.CLIENT_VIEWER,
     )
     work = workflow_sample(globex, name="Globex secret project", external_id="globex-secret-item")
     connection.set_tenant(acme.workspace)
@@ -135,9 +135,7 @@ def workflow_sample(tenant, *, name: str, external_id: str) -> dict:
     project = project_create(actor=manager, workspace=workspace, name=name, task_type="pairwise_preference")
     line = json.dumps({"external_id": external_id, "prompt": "Why?", "responses": ["Because.", "No idea."]})
     job = import_job_create(actor=manager, project=project, filename="items.jsonl", content=line.encode())
-    staffing = project_staff(
-        actor=manager, workspace=workspace, project=project, user_id=annotator.pk, role="annotator"
-    )
+    project_staff(actor=manager, workspace=workspace, project=project, user_id=annotator.pk, role="annotator")
     project_transition(actor=manager, workspace=workspace, project=project, status="active")
     project.refresh_from_db()
     draft = guideline_draft_save(actor=manager, project=project, body="Be kind.", changelog="First")
@@ -161,7 +159,6 @@ def workflow_sample(tenant, *, name: str, external_id: str) -> dict:
         "annotation_id": annotation.pk,
         "assignment_id": task.assignment.pk,
         "number": version.number,
-        "staffing_id": staffing.pk,
         "job_id": job.pk,
     }
 

@@ -39,7 +39,7 @@ def test_tasks_run_in_the_schema_that_sent_them(committed, tmp_path, settings):
             cursor.execute("SELECT setval(pg_get_serial_sequence('members_invitation', 'id'), 4999)")
         manager = workspace.memberships.get(role=Role.CLIENT_MANAGER).user
         invitation, _ = invitation_create(
-            actor=manager, workspace=workspace, email=f"{slug}-invitee@worker.test", role=Role.ANNOTATOR
+            actor=manager, workspace=workspace, email=f"{slug}-invitee@worker.test", role=Role.CLIENT_VIEWER
         )
         sent[slug] = invitation
     connection.set_schema_to_public()

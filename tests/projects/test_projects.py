@@ -122,7 +122,7 @@ def test_dashboard_and_pages_render(acme, project):
         f"/projects/{project.pk}/items/",
         f"/projects/{project.pk}/settings/",
         f"/projects/{project.pk}/import/",
-        f"/projects/{project.pk}/staffing/",
+        f"/projects/{project.pk}/team/",
         f"/projects/{project.pk}/guidelines/",
     ):
         response = client.get(path)

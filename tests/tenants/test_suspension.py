@@ -30,7 +30,7 @@ def test_nothing_changes_while_suspended(suspended_acme):
     manager = suspended_acme.users[Role.CLIENT_MANAGER]
     response = suspended_acme.client(manager).post(
         "/api/v1/invitations/",
-        {"email": "new@acme.test", "role": "annotator"},
+        {"email": "new@acme.test", "role": "client_viewer"},
         content_type="application/json",
     )
     assert response.status_code == 403

@@ -142,3 +142,41 @@ def test_bad_requirements_name_each_problem(db):
         "requirements.timezone",
         "requirements.budget",
     }
+
+
+def test_the_admin_refuses_a_test_it_could_not_score(db, staff):
+    from django.test import Client
+
+    from workforce.models import ExpertiseArea, QualificationTest
+
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(staff)
+    staff.is_superuser = True
+    staff.save()
+    area = ExpertiseArea.objects.get(code="law/contracts")
+    form = {
+        "area": area.pk,
+        "name": "Contracts screening",
+        "instructions": "",
+        "questions": '[{"key": "why", "kind": "text", "prompt": "Why?"}]',
+        "items": '[{"payload": {"prompt": "x"}, "gold": {"why": "because"}}]',
+        "pass_mark": "0.8",
+        "max_attempts": "3",
+        "cooldown_hours": "24",
+        "is_active": "on",
+    }
+    response = client.post("/admin/workforce/qualificationtest/add/", form)
+    assert response.status_code == 200
+    assert "not scorable by rule: why" in response.content.decode()
+    form["questions"] = (
+        '[{"key": "ok", "kind": "single_choice", "prompt": "OK?", "options": [{"value": "yes", "label": "Yes"}, {"value": "no", "label": "No"}]}]'
+    )
+    form["items"] = '[{"payload": {"prompt": "x"}, "gold": {"ok": "maybe"}}]'
+    response = client.post("/admin/workforce/qualificationtest/add/", form)
+    assert "items[0].gold.ok" in response.content.decode()
+    assert not QualificationTest.objects.filter(area=area).exists()
+    form["items"] = '[{"payload": {"prompt": "x"}, "gold": {"ok": "yes"}}]'
+    assert client.post("/admin/workforce/qualificationtest/add/", form).status_code == 302
+    assert QualificationTest.objects.get(area=area).items == [
+        {"payload": {"prompt": "x"}, "gold": {"ok": "yes"}}
+    ]

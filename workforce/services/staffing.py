@@ -74,7 +74,7 @@ def staffing_confirm(
                 f"The project is {project.status}: it takes no new staff.", code="project_closed"
             )
         requirements = requirements_of(project)
-        hours = hours_per_week or requirements["hours_per_week"]
+        hours = requirements["hours_per_week"] if hours_per_week is None else hours_per_week
         if not isinstance(hours, int) or not 1 <= hours <= 80:
             raise DomainError(
                 "Hours are 1 to 80 a week.", code="invalid_hours", fields={"hours_per_week": ["1 to 80"]}
@@ -93,7 +93,8 @@ def staffing_confirm(
         staffed = Staffing.objects.filter(project=project, role=role, removed_at__isnull=True).count()
         if staffed >= requirements["headcount"][role]:
             raise ConflictError(
-                f"The project has its {requirements['headcount'][role]} {role}s; raise the headcount first.",
+                f"The project already has the {role}s it needs ({requirements['headcount'][role]});"
+                " raise its headcount first.",
                 code="headcount_full",
             )
         membership = Membership.objects.filter(user=profile.user, workspace=workspace).first()
