@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import.py
 	$(BIN)/python bench/queue.py
 	$(BIN)/python bench/staffing.py
+	$(BIN)/python bench/agreement.py
 
 clean:
 	rm -rf $(VENV) .data staticfiles

@@ -47,10 +47,14 @@ def project_get(*, project_id: int) -> Project:
 
 
 def project_progress(project: Project) -> dict:
+    # Gold items are checks mixed into the queue, not work to finish: counted apart.
+    production = Q(is_gold=False)
     counts = Item.objects.filter(project=project).aggregate(
-        total=Count("id"),
-        done=Count("id", filter=Q(completed_count__gte=project.overlap)),
-        in_progress=Count("id", filter=Q(assigned_count__gt=0, completed_count__lt=project.overlap)),
+        total=Count("id", filter=production),
+        done=Count("id", filter=production & Q(completed_count__gte=project.overlap)),
+        in_progress=Count(
+            "id", filter=production & Q(assigned_count__gt=0, completed_count__lt=project.overlap)
+        ),
         gold=Count("id", filter=Q(is_gold=True)),
     )
     counts["pending"] = counts["total"] - counts["done"] - counts["in_progress"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -27,6 +29,42 @@ from tenants.services.workspaces import (
     workspace_suspend,
     workspace_url,
 )
+from workforce.models import Commitment
+from workforce.selectors import annotator_home, profile_of, tests_for_profile
+from workforce.services.qualifications import MAY_TAKE_TESTS
+
+
+def _pool_context(user) -> dict:
+    """The expert-pool part of the home page: the person's profile, tests and staffed projects.
+
+    A bounded number of queries however many workspaces the person works in.
+    """
+    profile = profile_of(user=user)
+    if profile is None:
+        return {"profile": None}
+    may_take_tests = profile.status in MAY_TAKE_TESTS
+    tests = []
+    for offer in tests_for_profile(profile=profile):
+        scores = [a.score for a in offer.attempts if a.score is not None]
+        tests.append(
+            {
+                "offer": offer,
+                "best_score": max(scores) if scores else None,
+                "may_start": may_take_tests
+                and offer.open_attempt is None
+                and not offer.passed
+                and offer.attempts_left > 0
+                and offer.next_allowed_at is None,
+            }
+        )
+    staffed = []
+    for row in annotator_home(user=user):
+        if row.role == Commitment.Role.ANNOTATOR:
+            path = reverse("workbench", urlconf=settings.ROOT_URLCONF, kwargs={"project_id": row.project_id})
+        else:
+            path = reverse("projects", urlconf=settings.ROOT_URLCONF)
+        staffed.append({"row": row, "url": workspace_url(row.workspace, path)})
+    return {"profile": profile, "may_take_tests": may_take_tests, "tests": tests, "staffed": staffed}
 
 
 class PublicHomeView(LoginRequiredMixin, TemplateView):
@@ -37,7 +75,7 @@ class PublicHomeView(LoginRequiredMixin, TemplateView):
             {"membership": m, "url": workspace_url(m.workspace)}
             for m in memberships_of_user(user=self.request.user)
         ]
-        return super().get_context_data(memberships=memberships, **kwargs)
+        return super().get_context_data(memberships=memberships, **_pool_context(self.request.user), **kwargs)
 
 
 class TokenListView(LoginRequiredMixin, TemplateView):

@@ -224,6 +224,8 @@ class Commitment(models.Model):
     role = models.CharField(max_length=12, choices=Role.choices)
     hours_per_week = models.PositiveSmallIntegerField(validators=[MinValueValidator(1)])
     fit = models.JSONField(default=dict, blank=True)  # the ranking that justified it
+    # The person's rolling quality on this project (reviews), which feeds their fit for future work.
+    quality_score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     created_by = models.ForeignKey(USER, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=now)
     ended_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

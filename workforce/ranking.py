@@ -19,7 +19,14 @@ from django.utils import timezone
 from workforce.models import AnnotatorProfile, Level, Proficiency
 
 # How much each part of the fit weighs; parts that do not apply (no language asked) drop out.
-WEIGHTS = {"expertise": 0.30, "qualification": 0.25, "language": 0.15, "capacity": 0.15, "timezone": 0.15}
+WEIGHTS = {
+    "expertise": 0.30,
+    "qualification": 0.25,
+    "quality": 0.20,
+    "language": 0.15,
+    "capacity": 0.15,
+    "timezone": 0.15,
+}
 WORKDAY = (9, 17)  # local working hours assumed on both sides for the overlap
 
 
@@ -36,6 +43,7 @@ class Candidate:
     scores: dict[str, float | None] = field(default_factory=dict)  # required area -> qualification score
     proficiencies: dict[str, int] = field(default_factory=dict)  # required language -> proficiency
     best_score: float | None = None
+    quality: float | None = None  # mean quality on earlier and current projects (reviews)
     overlap_hours: float = 0.0
     parts: dict[str, float] = field(default_factory=dict)
     fit: float = 0.0
@@ -52,6 +60,8 @@ class Candidate:
                 f"best test score {self.best_score:.0%}" if self.best_score is not None else "no test passed"
             )
         lines += [f"{code}: {Proficiency(level).name}" for code, level in self.proficiencies.items()]
+        if self.quality is not None:
+            lines.append(f"quality {self.quality:.0%} on projects so far")
         lines.append(f"{self.free_hours} of {self.capacity_hours} h/week free")
         lines.append(f"{self.overlap_hours:g} h overlap with the client's working day")
         return lines
@@ -107,6 +117,10 @@ def _query(
         params += [wanted["code"], wanted["code"] + "-%", wanted["min_proficiency"]]
         columns.append(f"{alias}.proficiency")
     best = "(SELECT max(qualification_score) FROM workforce_profileexpertise b WHERE b.profile_id = p.id AND b.level IS NOT NULL)"
+    quality = (
+        "(SELECT avg(q.quality_score) FROM workforce_commitment q"
+        " WHERE q.profile_id = p.id AND q.quality_score IS NOT NULL)"
+    )
     where = [
         "p.status = %s",
         "u.is_active",
@@ -123,7 +137,7 @@ def _query(
         where_params.append(profile_id)
     sql = (
         "SELECT p.id, p.user_id, u.email, u.full_name, p.timezone, p.weekly_capacity_hours,"
-        f" p.committed_hours, {best}"
+        f" p.committed_hours, {best}, {quality}"
         + "".join(f", {column}" for column in columns)
         + " FROM workforce_annotatorprofile p JOIN tenants_user u ON u.id = p.user_id "
         + " ".join(joins)
@@ -148,6 +162,8 @@ def _weigh(candidate: Candidate, requirements: dict, hours: int) -> None:
             (level - wanted["min_proficiency"] + 1) / (Proficiency.NATIVE - wanted["min_proficiency"] + 1)
             for wanted, level in zip(requirements["languages"], candidate.proficiencies.values(), strict=True)
         ) / len(requirements["languages"])
+    if candidate.quality is not None:  # unknown quality neither helps nor hurts
+        parts["quality"] = candidate.quality
     parts["capacity"] = (candidate.free_hours - hours) / candidate.capacity_hours
     parts["timezone"] = candidate.overlap_hours / (WORKDAY[1] - WORKDAY[0])
     total_weight = sum(WEIGHTS[name] for name in parts)
@@ -169,7 +185,7 @@ def candidates_ranked(
     minimum qualification score); every required language at the minimum proficiency; free weekly
     hours for the project; not already on the project.
     """
-    hours = hours or requirements["hours_per_week"]
+    hours = requirements["hours_per_week"] if hours is None else hours
     sql, params = _query(
         requirements, workspace_id=workspace_id, project_id=project_id, hours=hours, profile_id=profile_id
     )
@@ -183,7 +199,7 @@ def candidates_ranked(
     overlaps: dict[str, float] = {}
     candidates = []
     for row in rows:
-        extra = row[8:]
+        extra = row[9:]
         zone = row[4]
         if zone not in overlaps:
             overlaps[zone] = overlap_hours(zone, client_zone, at=now)
@@ -196,6 +212,7 @@ def candidates_ranked(
             capacity_hours=row[5],
             free_hours=row[5] - row[6],
             best_score=float(row[7]) if row[7] is not None else None,
+            quality=float(row[8]) if row[8] is not None else None,
             levels={area: extra[2 * i] for i, area in enumerate(areas)},
             scores={
                 area: float(extra[2 * i + 1]) if extra[2 * i + 1] is not None else None

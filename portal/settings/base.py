@@ -48,6 +48,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "members",
     "projects",
+    "reviews",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -163,6 +164,10 @@ CELERY_BEAT_SCHEDULE = {
     "leases-expire": {
         "task": "projects.tasks.leases_expire_all",
         "schedule": timedelta(minutes=1),
+    },
+    "agreement-refresh": {
+        "task": "reviews.tasks.agreement_refresh_all",
+        "schedule": timedelta(hours=1),
     },
     "sessions-clear": {
         "task": "tenants.tasks.sessions_clear",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Annotation, GuidelineAcknowledgement, GuidelineVersion, Project
+from reviews.services.calibration import calibration_on_semantic_change
 from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
 
@@ -159,6 +160,7 @@ def guideline_publish(
             "flagged_for_rereview": flagged,
         },
     )
+    calibration_on_semantic_change(actor=actor, workspace=workspace, project=project, version=version)
     return version
 
 

@@ -239,15 +239,18 @@ def rows_write(*, project: Project, rows: list[Row], batch: ImportJob | None = N
             "project_id, external_id, payload, is_gold, gold_answer, batch_id, "
             "assigned_count, completed_count, is_open, created_at"
         )
-        tail = f"\t{batch.pk if batch else NULL}\t0\t0\tt\t{timezone.now().isoformat()}\n"
+        batch_id = batch.pk if batch else NULL
+        created_at = timezone.now().isoformat()
         with cursor.copy(f"COPY projects_item ({columns}) FROM STDIN") as copy:
             lines = []
             for row in fresh:
                 payload = _copy_text(orjson.dumps(row.payload).decode())
                 gold = NULL if row.gold_answer is None else _copy_text(orjson.dumps(row.gold_answer).decode())
-                gold_flag = "t" if row.is_gold else "f"
+                # Gold items stay out of the open queue: the queue mixes them in at the gold rate.
+                gold_flag, open_flag = ("t", "f") if row.is_gold else ("f", "t")
                 lines.append(
-                    f"{project.pk}\t{_copy_text(row.external_id)}\t{payload}\t{gold_flag}\t{gold}{tail}"
+                    f"{project.pk}\t{_copy_text(row.external_id)}\t{payload}\t{gold_flag}\t{gold}"
+                    f"\t{batch_id}\t0\t0\t{open_flag}\t{created_at}\n"
                 )
                 if len(lines) == 5_000:
                     copy.write("".join(lines))

@@ -13,12 +13,14 @@ for slots that were freed.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
@@ -34,6 +36,8 @@ from projects.models import (
 )
 from projects.questions import payload_displayed, response_order_random, result_validate
 from projects.services.guidelines import guideline_current
+from reviews.selectors import staffing_gates
+from reviews.services.intake import annotation_intake
 from tenants.models import User
 
 MAX_TIME_SPENT_MS = 24 * 3600 * 1000
@@ -78,6 +82,7 @@ _SUBMIT = """
         WHERE id = %(assignment)s
     ), item_count AS (
         UPDATE projects_item SET completed_count = completed_count + 1 WHERE id = %(item)s
+        RETURNING completed_count
     ), project_count AS (
         UPDATE projects_project SET annotations_count = annotations_count + 1 WHERE id = %(project)s
     )
@@ -86,7 +91,7 @@ _SUBMIT = """
          status, needs_rereview, created_at, updated_at)
     VALUES (%(project)s, %(item)s, %(assignment)s, %(annotator)s, %(result)s::jsonb, %(version)s,
             %(spent)s, 'submitted', false, %(now)s, %(now)s)
-    RETURNING id
+    RETURNING id, (SELECT completed_count FROM item_count)
 """
 
 _EXPIRE = """
@@ -97,9 +102,28 @@ _EXPIRE = """
     ), freed AS (
         SELECT item_id, count(*) AS n FROM expired GROUP BY item_id
     )
-    UPDATE projects_item i SET assigned_count = i.assigned_count - freed.n, is_open = true
+    UPDATE projects_item i SET assigned_count = i.assigned_count - freed.n, is_open = NOT i.is_gold
     FROM freed WHERE i.id = freed.item_id
 """
+
+# A gold item the annotator has not had, at random. Gold items are never open (they are not work
+# to finish), have no overlap, and are served to anyone; the count keeps skips and expiry exact.
+_GOLD_PICK = """
+    WITH picked AS (
+        SELECT i.id FROM projects_item i
+        WHERE i.project_id = %(project)s AND i.is_gold
+          AND NOT EXISTS (
+              SELECT 1 FROM projects_assignment a WHERE a.item_id = i.id AND a.annotator_id = %(user)s
+          )
+        ORDER BY random()
+        LIMIT 1
+    )
+    UPDATE projects_item i SET assigned_count = i.assigned_count + 1
+    FROM picked WHERE i.id = picked.id
+    RETURNING i.id, i.external_id, i.payload, i.is_gold
+"""
+# Giving a slot back reopens a production item, never a gold one.
+REOPEN = ExpressionWrapper(Q(is_gold=False), output_field=BooleanField())
 
 
 class GuidelineAcknowledgementRequired(ConflictError):
@@ -112,12 +136,35 @@ class Task:
     item: Item
 
 
+class AnnotatorPaused(ConflictError):
+    code = "annotator_paused"
+
+
+class CalibrationRequired(ConflictError):
+    code = "calibration_required"
+
+
 def _live_staffing(project: Project, annotator: User) -> Staffing:
-    staffing = Staffing.objects.filter(
-        project=project, user=annotator, role=Staffing.Role.ANNOTATOR, removed_at__isnull=True
-    ).first()
+    """The annotator's staffing, read with whether quality control holds them back (one query)."""
+    staffing = (
+        Staffing.objects.filter(
+            project=project, user=annotator, role=Staffing.Role.ANNOTATOR, removed_at__isnull=True
+        )
+        .annotate(**staffing_gates())
+        .first()
+    )
     if staffing is None:
         raise NotFoundError("You are not staffed on this project.")
+    if staffing.paused:
+        raise AnnotatorPaused(
+            "Your work on this project is paused: your quality fell under the project's threshold. "
+            "An auditor will review it; your audited work and its feedback are on your feedback page."
+        )
+    if staffing.calibrating:
+        raise CalibrationRequired(
+            "Complete this project's calibration round before your next production task.",
+            fields={"calibration": [f"/projects/{project.pk}/calibration/"]},
+        )
     return staffing
 
 
@@ -146,6 +193,14 @@ def leases_expire(*, project_id: int | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_EXPIRE.format(scope=scope), [project_id] if project_id is not None else [])
         return cursor.rowcount
+
+
+_RANDOM = random.SystemRandom()  # when gold comes must not be predictable
+
+
+def _gold_draw() -> Decimal:
+    """A uniform draw in [0, 1) to compare with the project's gold rate."""
+    return Decimal(_RANDOM.random())
 
 
 def _uses_response_order(project: Project) -> bool:
@@ -178,8 +233,13 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         "staffing": staffing.pk,
     }
     with connection.cursor() as cursor:
-        cursor.execute(_PICK, {**params, "cursor": staffing.queue_cursor})
-        row = cursor.fetchone()
+        row = None
+        if project.gold_rate and _gold_draw() < project.gold_rate:
+            cursor.execute(_GOLD_PICK, params)
+            row = cursor.fetchone()
+        if row is None:
+            cursor.execute(_PICK, {**params, "cursor": staffing.queue_cursor})
+            row = cursor.fetchone()
         if row is None:
             # Nothing ahead: reclaim expired leases (beat also does, every minute), start over.
             leases_expire(project_id=project.pk)
@@ -210,7 +270,7 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         leased = cursor.fetchone()
     if leased is None:
         # A concurrent request of the same annotator leased first: give the slot back, use theirs.
-        Item.objects.filter(pk=item_id).update(assigned_count=F("assigned_count") - 1, is_open=True)
+        Item.objects.filter(pk=item_id).update(assigned_count=F("assigned_count") - 1, is_open=REOPEN)
         current = Assignment.objects.select_related("item").get(
             project=project, annotator=annotator, status=Assignment.Status.LEASED
         )
@@ -287,7 +347,7 @@ def assignment_submit(
                 "now": now,
             },
         )
-        annotation_id = cursor.fetchone()[0]
+        annotation_id, completed = cursor.fetchone()
     annotation = Annotation(
         pk=annotation_id,
         project=project,
@@ -300,6 +360,7 @@ def assignment_submit(
         created_at=now,
         updated_at=now,
     )
+    annotation_intake(project=project, item=item, annotation=annotation, completed=completed)
     return annotation
 
 
@@ -319,7 +380,7 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
     assignment.skip_reason = reason[:500]
     assignment.finished_at = timezone.now()
     assignment.save(update_fields=["status", "skip_reason", "finished_at"])
-    Item.objects.filter(pk=assignment.item_id).update(assigned_count=F("assigned_count") - 1, is_open=True)
+    Item.objects.filter(pk=assignment.item_id).update(assigned_count=F("assigned_count") - 1, is_open=REOPEN)
     return assignment
 
 

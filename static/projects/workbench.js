@@ -11,6 +11,10 @@
   const AUTOSAVE_MS = 4000;
   const IDLE_MS = 60000;
   const KINDS_WITHOUT_AUTO_ADVANCE = new Set(["text"]);
+  // Optional: a qualification test offers no Skip, and names its items and way back differently.
+  const ALLOW_SKIP = config.allow_skip !== false;
+  const ITEM_LABEL = typeof config.item_label === "string" ? config.item_label : "Item ";
+  const BACK_LABEL = config.back_label || "Back to your projects";
 
   const ui = {
     itemLabel: byId("wb-item-label"),
@@ -219,10 +223,16 @@
     if (data.code === "not_authenticated" || data.code === "permission_denied") {
       const next = encodeURIComponent(window.location.pathname);
       parts.push(h("p", null, h("a", { href: `/login/?next=${next}` }, "Sign in again")));
+    } else if (data.code === "calibration_required") {
+      // Quality control holds production work until the calibration round is done.
+      const url = ((data.fields || {}).calibration || [])[0];
+      if (url) parts.push(h("p", null, h("a", { class: "button", href: url }, "Go to the calibration round")));
+    } else if (data.code === "annotator_paused") {
+      parts.push(h("p", null, h("a", { href: "/feedback/" }, "See the feedback on your audited work")));
     } else if (retry) {
       parts.push(h("p", null, h("button", { type: "button", onclick: retry }, "Try again")));
     }
-    parts.push(h("p", null, h("a", { href: config.urls.projects }, "Back to your projects")));
+    parts.push(h("p", null, h("a", { href: config.urls.projects }, BACK_LABEL)));
     ui.itemLabel.textContent = "";
     showMessage("error", parts);
   }
@@ -1296,7 +1306,7 @@
     root.dataset.assignment = String(task.assignment.id);
     const expires = task.assignment.expires_at ? new Date(task.assignment.expires_at) : null;
     ui.itemLabel.textContent =
-      `Item ${task.item.external_id}` +
+      `${ITEM_LABEL}${task.item.external_id}` +
       (task.guideline_version ? ` · guideline v${task.guideline_version}` : "") +
       (expires && !Number.isNaN(expires.getTime()) ? ` · yours until ${expires.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "") +
       (draft ? " · draft restored" : "");
@@ -1371,7 +1381,7 @@
     const response = await api("POST", config.urls.next);
     if (response.ok) {
       if (response.data && response.data.assignment) renderTask(response.data);
-      else showEmpty(response.data && response.data.message);
+      else showEmpty(response.data || {});
       return;
     }
     if (response.status === 409 && response.data.code === "guideline_ack_required") {
@@ -1381,18 +1391,24 @@
     showError(response.data, loadNext);
   }
 
-  function showEmpty(message) {
+  // Nothing to do: the queue is empty for now, or (`finished`) there is nothing more to come.
+  function showEmpty(data) {
     root.dataset.assignment = "";
     ui.itemLabel.textContent = "";
     timer.reset(0);
+    const message = h("p", null, h("strong", null, data.message || "No task is left for you here."));
+    if (data.finished) {
+      showMessage("finished", [message, h("p", null, h("a", { class: "button", href: config.urls.projects }, BACK_LABEL))]);
+      return;
+    }
     showMessage("empty", [
-      h("p", null, h("strong", null, message || "No task is left for you here.")),
+      message,
       h("p", { class: "muted" }, `You did ${state.done} task${state.done === 1 ? "" : "s"} in this session. New work appears here when the project gets more items.`),
       h(
         "p",
         { class: "row" },
         h("button", { type: "button", class: "secondary", onclick: loadNext }, "Check again"),
-        h("a", { class: "button", href: config.urls.projects }, "Back to your projects")
+        h("a", { class: "button", href: config.urls.projects }, BACK_LABEL)
       ),
     ]);
   }
@@ -1424,7 +1440,7 @@
   }
 
   function openSkip() {
-    if (state.view !== "task") return;
+    if (!ALLOW_SKIP || state.view !== "task") return;
     ui.skipBox.hidden = false;
     ui.skipError.textContent = "";
     ui.skipReason.value = "";
@@ -1608,7 +1624,7 @@
       focusQuestion(state.current + (ev.key === "j" ? 1 : -1));
       return;
     }
-    if (ev.key === "s") {
+    if (ev.key === "s" && ALLOW_SKIP) {
       ev.preventDefault();
       openSkip();
       return;
@@ -1623,6 +1639,7 @@
 
   // Start -------------------------------------------------------------------------------------------
 
+  ui.skip.hidden = !ALLOW_SKIP;
   const kinds = new Set(config.questions.map((q) => q.kind));
   for (const block of root.querySelectorAll("[data-kinds]")) {
     block.hidden = !block.dataset.kinds.split(" ").some((kind) => kinds.has(kind));

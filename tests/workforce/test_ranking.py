@@ -220,3 +220,25 @@ def test_capacity_holds_when_eight_staffers_confirm_at_once(contested_expert, dj
         expert.refresh_from_db()
         assert expert.committed_hours == 20
         assert Commitment.objects.filter(profile=expert, ended_at=None).count() == 4
+
+
+def test_quality_on_earlier_projects_feeds_the_fit(db, acme):
+    from workforce.models import Commitment
+
+    requirements = requirements_clean({"expertise": ["medicine/cardiology"]})
+    careful, sloppy, unknown = (make_expert() for _ in range(3))
+    for profile, score in ((careful, "0.95"), (sloppy, "0.40")):
+        Commitment.objects.create(
+            profile=profile,
+            workspace=acme.workspace,
+            project_id=999,
+            project_name="Earlier work",
+            role="annotator",
+            hours_per_week=1,
+            quality_score=score,
+            ended_at=datetime(2026, 1, 1, tzinfo=UTC),
+        )
+    ranked = candidates_ranked(requirements=requirements, workspace_id=acme.workspace.pk, project_id=1)
+    assert [c.profile_id for c in ranked] == [careful.pk, unknown.pk, sloppy.pk]
+    assert "quality 95% on projects so far" in ranked[0].reasons()
+    assert "quality" not in ranked[1].parts  # no record: neither helps nor hurts

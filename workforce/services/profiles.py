@@ -37,6 +37,7 @@ MAX_CLAIMS = 5
 
 def _languages_clean(languages: list[dict], problems: dict) -> list[tuple[str, int]]:
     clean: dict[str, int] = {}
+    known = len(problems)
     for index, entry in enumerate(languages):
         code = str(entry.get("code", "")).strip()
         if not LANGUAGE_PATTERN.fullmatch(code):
@@ -49,7 +50,7 @@ def _languages_clean(languages: list[dict], problems: dict) -> list[tuple[str, i
             problems[f"languages[{index}].proficiency"] = ["choose a level from A1 to C2, or native"]
             continue
         clean[code] = int(proficiency)
-    if not clean and not problems:
+    if not clean and len(problems) == known:  # no row at all (a bad row says so already)
         problems["languages"] = ["name at least one language you work in"]
     return list(clean.items())
 
@@ -59,6 +60,7 @@ def _claims_clean(expertise: list[dict], problems: dict) -> list[tuple[Expertise
         a.code: a for a in ExpertiseArea.objects.filter(code__in=[str(e.get("area")) for e in expertise])
     }
     clean: dict[str, tuple[ExpertiseArea, int, str]] = {}
+    known = len(problems)
     if len(expertise) > MAX_CLAIMS:
         problems["expertise"] = [f"claim at most {MAX_CLAIMS} areas"]
     for index, entry in enumerate(expertise):
@@ -76,7 +78,7 @@ def _claims_clean(expertise: list[dict], problems: dict) -> list[tuple[Expertise
         if level == Level.CREDENTIALED_EXPERT and not credential:
             problems[f"expertise[{index}].credential"] = ["a credentialed expert names the credential"]
         clean[area.code] = (area, int(level), credential)
-    if not clean and not problems:
+    if not clean and len(problems) == known:  # no row at all (a bad row says so already)
         problems["expertise"] = ["claim at least one area (generalist is one)"]
     return list(clean.values())
 
@@ -84,8 +86,9 @@ def _claims_clean(expertise: list[dict], problems: dict) -> list[tuple[Expertise
 @transaction.atomic
 def profile_apply(
     *,
-    email: str,
-    password: str,
+    user: User | None = None,
+    email: str = "",
+    password: str = "",
     full_name: str,
     country: str,
     timezone_name: str,
@@ -94,15 +97,20 @@ def profile_apply(
     expertise: list[dict],
     summary: str = "",
 ) -> AnnotatorProfile:
-    """A person applies to the pool: their account and an applicant profile with what they claim."""
+    """A person applies to the pool: an applicant profile with what they claim, for their account
+    (`user`, when they are signed in) or a new one (`email` and `password`)."""
     problems: dict[str, list[str]] = {}
-    email = User.objects.normalize_email(email.strip()).lower()
-    if User.objects.filter(email=email).exists():
-        problems["email"] = ["an account with this email exists: sign in and apply from your home page"]
-    try:
-        validate_password(password)
-    except ValidationError as error:
-        problems["password"] = list(error.messages)
+    if user is not None:
+        if AnnotatorProfile.objects.filter(user=user).exists():
+            raise ConflictError("You have applied already.", code="already_applied")
+    else:
+        email = User.objects.normalize_email(email.strip()).lower()
+        if User.objects.filter(email=email).exists():
+            problems["email"] = ["an account with this email exists: sign in and apply from your home page"]
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            problems["password"] = list(error.messages)
     country = country.strip().upper()
     if len(country) != 2 or not country.isalpha():
         problems["country"] = ["use the two-letter country code, e.g. DE"]
@@ -114,7 +122,11 @@ def profile_apply(
     claims = _claims_clean(expertise, problems)
     if problems:
         raise DomainError("The application is not complete.", code="invalid_application", fields=problems)
-    user = User.objects.create_user(email, password, full_name=full_name.strip()[:150])
+    if user is None:
+        user = User.objects.create_user(email, password, full_name=full_name.strip()[:150])
+    elif full_name.strip() and not user.full_name:
+        user.full_name = full_name.strip()[:150]
+        user.save(update_fields=["full_name"])
     profile = AnnotatorProfile.objects.create(
         user=user,
         country=country,
@@ -129,7 +141,7 @@ def profile_apply(
         ProfileExpertise(profile=profile, area=area, claimed_level=level, credential=credential)
         for area, level, credential in claims
     )
-    audit_record(actor=user, action="profile.applied", target=email, data={"profile_id": profile.pk})
+    audit_record(actor=user, action="profile.applied", target=user.email, data={"profile_id": profile.pk})
     return profile
 
 

@@ -6,6 +6,7 @@ profile still in screening becomes vetted.
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -16,6 +17,7 @@ from django.utils import timezone
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.questions import payload_displayed, questions_validate, response_order_random, result_validate
 from projects.scoring import SCORERS, result_score
+from projects.services.queue import MAX_DRAFT_CHARS
 from tenants.models import User
 from tenants.services.audit import audit_record
 from workforce.models import AnnotatorProfile, ProfileExpertise, QualificationAttempt, QualificationTest
@@ -168,6 +170,10 @@ def _item_index(attempt: QualificationAttempt, index: int) -> int:
 
 @transaction.atomic
 def attempt_draft_save(*, user: User, attempt_id: int, index: int, draft) -> None:
+    if len(json.dumps(draft)) > MAX_DRAFT_CHARS:  # the same bound as a queue task's draft
+        raise DomainError(
+            "The draft is too large.", fields={"draft": [f"At most {MAX_DRAFT_CHARS} characters."]}
+        )
     attempt = _attempt_of(user, attempt_id, lock=True)
     _item_index(attempt, index)
     attempt.drafts[str(index)] = draft
@@ -179,6 +185,11 @@ def attempt_answer(*, user: User, attempt_id: int, index: int, result: dict) -> 
     """Record one answer (validated like any annotation); the last one scores the attempt."""
     attempt = _attempt_of(user, attempt_id, lock=True)
     _item_index(attempt, index)
+    if attempt.profile.status not in MAY_TAKE_TESTS:
+        raise ConflictError(
+            f"Your profile is {attempt.profile.get_status_display().lower()}: tests are closed to you.",
+            code="not_screening",
+        )
     entry = attempt.test.items[index]
     canonical = result_validate(
         questions=attempt.test.questions,

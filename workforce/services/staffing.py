@@ -75,7 +75,7 @@ def staffing_confirm(
             )
         requirements = requirements_of(project)
         hours = requirements["hours_per_week"] if hours_per_week is None else hours_per_week
-        if not isinstance(hours, int) or not 1 <= hours <= 80:
+        if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 80:
             raise DomainError(
                 "Hours are 1 to 80 a week.", code="invalid_hours", fields={"hours_per_week": ["1 to 80"]}
             )
@@ -102,7 +102,8 @@ def staffing_confirm(
             Membership.objects.create(user=profile.user, workspace=workspace, role=role)
         elif membership.role != role:
             raise ConflictError(
-                f"This person is a {membership.get_role_display().lower()} in {workspace.name}, not a {role}.",
+                f"This person is already in {workspace.name} as {membership.get_role_display().lower()};"
+                f" they cannot also be staffed there as {role}.",
                 code="role_mismatch",
             )
         project_staff(actor=actor, workspace=workspace, project=project, user_id=profile.user_id, role=role)
@@ -186,3 +187,10 @@ def commitments_end_all(*, actor: User, profile: AnnotatorProfile, reason: str) 
     for commitment in live:
         _commitment_end(commitment, actor=actor, reason=reason)
     return len(live)
+
+
+def commitment_quality_record(*, workspace_id: int, project_id: int, user_id: int, score) -> None:
+    """Keep a person's latest quality on a project next to their commitment: it feeds their fit."""
+    Commitment.objects.filter(
+        workspace_id=workspace_id, project_id=project_id, profile__user_id=user_id
+    ).update(quality_score=score)

@@ -1,0 +1,67 @@
+"""A project's review policy: created with defaults the first time it is needed."""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from portal.errors import DomainError
+from projects.models import Project
+from reviews.models import ReviewPolicy
+from tenants.models import User, Workspace
+from tenants.services.audit import audit_record
+
+FRACTIONS = ("low_quality_audit_rate", "quality_threshold", "disagreement_threshold", "calibration_pass_mark")
+COUNTS = {"new_annotator_audits": (0, 1000), "quality_window": (1, 1000), "quality_minimum": (1, 1000)}
+
+
+def review_policy(project: Project) -> ReviewPolicy:
+    policy = getattr(project, "_review_policy", None)
+    if policy is None:
+        policy, _ = ReviewPolicy.objects.get_or_create(
+            project=project, defaults={"seed": secrets.randbits(62)}
+        )
+        project._review_policy = policy
+    return policy
+
+
+@transaction.atomic
+def review_policy_update(*, actor: User, workspace: Workspace, project: Project, **changes) -> ReviewPolicy:
+    """Change the policy; every bad field is named in one error."""
+    policy = review_policy(project)
+    problems: dict[str, list[str]] = {}
+    for name, value in changes.items():
+        if name in FRACTIONS:
+            try:
+                value = Decimal(str(value))
+            except InvalidOperation:
+                value = Decimal(-1)
+            if not Decimal(0) <= value <= Decimal(1):
+                problems[name] = ["a fraction from 0 to 1"]
+        elif name in COUNTS:
+            low, high = COUNTS[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                problems[name] = [f"a whole number from {low} to {high}"]
+        elif name == "error_categories":
+            ok = isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)
+            if not ok or len(set(value)) != len(value):
+                problems[name] = ["a non-empty list of distinct category names"]
+            else:
+                value = [v.strip()[:60] for v in value]
+        else:
+            problems[name] = ["not a review setting"]
+            continue
+        setattr(policy, name, value)
+    if problems:
+        raise DomainError("Some review settings are invalid.", code="invalid_policy", fields=problems)
+    policy.save()
+    audit_record(
+        actor=actor,
+        action="review_policy.changed",
+        workspace=workspace,
+        target=project.name,
+        data={"project_id": project.pk, "fields": sorted(changes)},
+    )
+    return policy
