@@ -90,7 +90,10 @@ class WorkspaceBoundary:
         else:
             if not user.is_authenticated:
                 raise NotAuthenticated
-            membership = Membership.objects.filter(user=user, workspace=workspace).first()
+            # No ordering: Membership's default ordering would join the users and workspaces tables.
+            membership = (
+                Membership.objects.filter(user_id=user.pk, workspace_id=workspace.pk).order_by().first()
+            )
             staff_pass = user.is_staff and self.allow_vendor_staff
             if not staff_pass and (membership is None or membership.role not in roles):
                 raise Http404("No such page.")

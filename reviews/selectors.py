@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
-
-from reviews.models import AnnotatorQuality, CalibrationParticipant, CalibrationRound
-
-
-def staffing_gates() -> dict:
-    """Expressions to annotate a `Staffing` query with: is the annotator paused on the project,
-    and do they owe an open calibration round. The queue reads both with the staffing row."""
-    return {
-        "paused": Exists(
-            AnnotatorQuality.objects.filter(
-                project_id=OuterRef("project_id"),
-                annotator_id=OuterRef("user_id"),
-                status=AnnotatorQuality.Status.PAUSED,
-            )
-        ),
-        "calibrating": Exists(
-            CalibrationParticipant.objects.filter(
-                round__project_id=OuterRef("project_id"),
-                round__status=CalibrationRound.Status.OPEN,
-                annotator_id=OuterRef("user_id"),
-            ).exclude(status=CalibrationParticipant.Status.PASSED)
-        ),
-    }
+# Whether quality control holds an annotator back on a project: is the annotator paused there,
+# and do they owe an open calibration round. SQL for the queue's one raw query over a staffing
+# row aliased `s`.
+STAFFING_GATES_SQL = {
+    "paused": (
+        "EXISTS (SELECT 1 FROM reviews_annotatorquality q WHERE q.project_id = s.project_id"
+        " AND q.annotator_id = s.user_id AND q.status = 'paused')"
+    ),
+    "calibrating": (
+        "EXISTS (SELECT 1 FROM reviews_calibrationparticipant c JOIN reviews_calibrationround r ON r.id = c.round_id"
+        " WHERE r.project_id = s.project_id AND r.status = 'open' AND c.annotator_id = s.user_id"
+        " AND c.status <> 'passed')"
+    ),
+}

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
@@ -28,15 +28,13 @@ from projects.models import (
     Annotation,
     AnnotationRevision,
     Assignment,
-    GuidelineAcknowledgement,
     GuidelineVersion,
     Item,
     Project,
-    Staffing,
 )
 from projects.questions import payload_displayed, response_order_random, result_validate
 from projects.services.guidelines import guideline_current
-from reviews.selectors import staffing_gates
+from reviews.selectors import STAFFING_GATES_SQL
 from reviews.services.intake import annotation_intake
 from tenants.models import User
 
@@ -144,47 +142,55 @@ class CalibrationRequired(ConflictError):
     code = "calibration_required"
 
 
-def _live_staffing(project: Project, annotator: User) -> Staffing:
-    """The annotator's staffing, read with whether quality control holds them back (one query)."""
-    staffing = (
-        Staffing.objects.filter(
-            project=project, user=annotator, role=Staffing.Role.ANNOTATOR, removed_at__isnull=True
-        )
-        .annotate(**staffing_gates())
-        .first()
-    )
-    if staffing is None:
+# Everything task_next checks before handing out work, in one query: the annotator's live
+# staffing (and its queue cursor), whether quality control holds them back, and the current
+# published guideline with whether they have acknowledged it.
+_GATES = f"""
+    SELECT s.id, s.queue_cursor, {STAFFING_GATES_SQL["paused"]}, {STAFFING_GATES_SQL["calibrating"]},
+           g.id, g.number,
+           EXISTS (SELECT 1 FROM projects_guidelineacknowledgement k WHERE k.version_id = g.id AND k.user_id = s.user_id)
+    FROM projects_staffing s
+    LEFT JOIN LATERAL (
+        SELECT id, number FROM projects_guidelineversion
+        WHERE project_id = s.project_id AND status = 'published' ORDER BY number DESC LIMIT 1
+    ) g ON true
+    WHERE s.project_id = %s AND s.user_id = %s AND s.role = 'annotator' AND s.removed_at IS NULL
+    LIMIT 1
+"""
+
+
+@dataclass
+class Gates:
+    staffing_id: int
+    queue_cursor: int
+    version: GuidelineVersion | None
+
+
+def _gates_pass(project: Project, annotator: User) -> Gates:
+    """Check that the annotator may get work on the project now; raise the reason if not."""
+    with connection.cursor() as cursor:
+        cursor.execute(_GATES, [project.pk, annotator.pk])
+        row = cursor.fetchone()
+    if row is None:
         raise NotFoundError("You are not staffed on this project.")
-    if staffing.paused:
+    staffing_id, queue_cursor, paused, calibrating, version_id, number, acknowledged = row
+    if paused:
         raise AnnotatorPaused(
             "Your work on this project is paused: your quality fell under the project's threshold. "
             "An auditor will review it; your audited work and its feedback are on your feedback page."
         )
-    if staffing.calibrating:
+    if calibrating:
         raise CalibrationRequired(
             "Complete this project's calibration round before your next production task.",
             fields={"calibration": [f"/projects/{project.pk}/calibration/"]},
         )
-    return staffing
-
-
-def _check_guideline_acknowledged(project: Project, annotator: User) -> GuidelineVersion | None:
-    version = (
-        GuidelineVersion.objects.filter(project=project, status=GuidelineVersion.Status.PUBLISHED)
-        .annotate(
-            acknowledged=Exists(
-                GuidelineAcknowledgement.objects.filter(version=OuterRef("pk"), user=annotator)
-            )
-        )
-        .order_by("-number")
-        .first()
-    )
-    if version is not None and not version.acknowledged:
+    if version_id is not None and not acknowledged:
         raise GuidelineAcknowledgementRequired(
-            f"Read and acknowledge guideline version {version.number} before your next task.",
-            fields={"guideline_version": [str(version.number)]},
+            f"Read and acknowledge guideline version {number} before your next task.",
+            fields={"guideline_version": [str(number)]},
         )
-    return version
+    version = GuidelineVersion(pk=version_id, project=project, number=number) if version_id else None
+    return Gates(staffing_id=staffing_id, queue_cursor=queue_cursor, version=version)
 
 
 def leases_expire(*, project_id: int | None = None) -> int:
@@ -215,8 +221,8 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
             f"This project is {project.status}; tasks are handed out while it is active.",
             code="project_not_active",
         )
-    staffing = _live_staffing(project, annotator)
-    version = _check_guideline_acknowledged(project, annotator)
+    gates = _gates_pass(project, annotator)
+    version = gates.version
 
     current = (
         Assignment.objects.select_related("item")
@@ -230,7 +236,7 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         "project": project.pk,
         "user": annotator.pk,
         "overlap": project.overlap,
-        "staffing": staffing.pk,
+        "staffing": gates.staffing_id,
     }
     with connection.cursor() as cursor:
         row = None
@@ -238,7 +244,7 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
             cursor.execute(_GOLD_PICK, params)
             row = cursor.fetchone()
         if row is None:
-            cursor.execute(_PICK, {**params, "cursor": staffing.queue_cursor})
+            cursor.execute(_PICK, {**params, "cursor": gates.queue_cursor})
             row = cursor.fetchone()
         if row is None:
             # Nothing ahead: reclaim expired leases (beat also does, every minute), start over.

@@ -87,6 +87,20 @@ def test_token_is_shown_once_stored_hashed_and_revocable(acme, public_client):
     assert refused.json()["code"] == "not_authenticated"
 
 
+def test_a_deactivated_persons_token_stops_working_and_use_is_stamped(acme):
+    from tenants.services.tokens import token_authenticate, token_create
+
+    user = acme.users[Role.CLIENT_VIEWER]
+    token, secret = token_create(user=user, name="script")
+    assert token_authenticate(secret) == user
+    token.refresh_from_db()
+    assert token.last_used_at is not None
+    assert token_authenticate(secret.replace(secret[-4:], "xxxx")) is None
+    user.is_active = False
+    user.save()
+    assert token_authenticate(secret) is None
+
+
 def test_token_of_a_non_member_gets_404_in_the_workspace(acme, globex, public_client):
     outsider = globex.users[Role.CLIENT_MANAGER]
     secret = (
