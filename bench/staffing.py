@@ -28,7 +28,16 @@ from bench.provision import scratch_database_url  # noqa: E402
 
 PROFILES = int(os.environ.get("BENCH_PROFILES", "10000"))
 REPEATS = int(os.environ.get("BENCH_REPEATS", "21"))
-ZONES = ["Europe/Berlin", "Europe/London", "America/New_York", "America/Los_Angeles", "Asia/Kolkata", "Asia/Manila", "Africa/Nairobi", "UTC"]
+ZONES = [
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Manila",
+    "Africa/Nairobi",
+    "UTC",
+]
 PROJECTS = {
     "narrow": {
         "expertise": [{"area": "medicine/cardiology", "min_level": "practitioner"}],
@@ -36,7 +45,12 @@ PROJECTS = {
         "min_qualification_score": 0.7,
         "timezone": "Europe/Berlin",
     },
-    "wide": {"expertise": ["generalist"], "languages": ["en"], "hours_per_week": 2, "timezone": "America/New_York"},
+    "wide": {
+        "expertise": ["generalist"],
+        "languages": ["en"],
+        "hours_per_week": 2,
+        "timezone": "America/New_York",
+    },
     "anyone_active": {"hours_per_week": 1, "timezone": "UTC"},
     "two_areas_two_languages": {
         "expertise": ["software/python", {"area": "law/privacy", "min_level": "generalist"}],
@@ -62,7 +76,8 @@ def _pool(count: int) -> None:
     statuses = ["active"] * 7 + ["vetted", "screening", "applicant", "suspended"]
     with transaction.atomic():
         users = User.objects.bulk_create(
-            User(email=f"pool{n}@bench.test", full_name=f"Pool Person {n}", password=unusable) for n in range(count)
+            User(email=f"pool{n}@bench.test", full_name=f"Pool Person {n}", password=unusable)
+            for n in range(count)
         )
         profiles = []
         for user in users:
@@ -133,7 +148,9 @@ def main() -> None:
         rank = lambda requirements=requirements: candidates_ranked(  # noqa: E731
             requirements=requirements, workspace_id=1, project_id=1
         )
-        sql, params = _query(requirements, workspace_id=1, project_id=1, hours=requirements["hours_per_week"], profile_id=None)
+        sql, params = _query(
+            requirements, workspace_id=1, project_id=1, hours=requirements["hours_per_week"], profile_id=None
+        )
 
         def bare(sql=sql, params=params):
             with connection.cursor() as cursor:

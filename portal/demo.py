@@ -56,6 +56,8 @@ def demo_seed() -> list[tuple[str, str, str]]:
     for slug, spec in DEMO_PROJECTS.items():
         _demo_project(workspace_by_slug(slug), **spec)
         _demo_staff(admin, workspace_by_slug(slug), spec)
+        if spec.get("history"):
+            _demo_history(workspace_by_slug(slug), spec)
     return logins
 
 
@@ -98,7 +100,12 @@ DEMO_PROJECTS = {
             "annotator@acme.test": "annotator",
             "expert@vendor.test": "annotator",
             "auditor@acme.test": "auditor",
+            "pool02@vendor.test": "annotator",
+            "pool03@vendor.test": "annotator",
+            "pool04@vendor.test": "annotator",
         },
+        # Work already done by three pool annotators, so audits, agreement and its trend exist.
+        "history": {"pool02@vendor.test": 0.9, "pool03@vendor.test": 0.85, "pool04@vendor.test": 0.6},
     },
     "globex": {
         "name": "Support replies: rubric rating",
@@ -142,7 +149,7 @@ def _demo_items(task_type: str, count: int = 40) -> list[dict]:
 
 
 def _demo_project(
-    workspace, *, name: str, task_type: str, overlap: int, requirements: dict, staff: dict
+    workspace, *, name: str, task_type: str, overlap: int, requirements: dict, staff: dict, **_
 ) -> None:
     from projects.models import Project
     from projects.services.guidelines import guideline_draft_save, guideline_publish
@@ -379,3 +386,92 @@ def demo_pool() -> None:
             expertise=[{"area": "generalist", "level": 2}],
             summary="Five years of technical writing; I fact-check for a living.",
         )
+
+
+DEMO_GOLD = 5
+DEMO_HISTORY_ITEMS = 24
+
+
+def _demo_history(workspace, spec: dict) -> None:
+    """Past work on the project: gold items, three pool annotators of differing care answering the
+    first items (their first annotations wait in the audit queue, disagreements in adjudication),
+    and agreement measured after each third of it, a day apart, for the quality page's trend."""
+    import random
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from projects.models import Annotation, Project
+    from projects.services.guidelines import guideline_acknowledge, guideline_current
+    from projects.services.imports import items_import
+    from projects.services.queue import assignment_submit, task_next
+    from reviews.models import AgreementSnapshot
+    from reviews.services.metrics import agreement_snapshot_take
+
+    connection.set_tenant(workspace)
+    try:
+        project = Project.objects.get(name=spec["name"])
+        if Annotation.objects.filter(project=project).exists():
+            return
+        items_import(
+            project=project,
+            records=[
+                {
+                    "external_id": f"gold-{n:02d}",
+                    "prompt": DEMO_TOPICS[n][0],
+                    "responses": [DEMO_TOPICS[n][1], DEMO_TOPICS[n][2]],
+                    "is_gold": True,
+                    "gold_answer": _demo_answer(0, tie_dimensions=True),
+                }
+                for n in range(DEMO_GOLD)
+            ],
+        )
+        Project.objects.filter(pk=project.pk).update(gold_rate="0.1", audit_rate="0.2")
+        project.refresh_from_db()
+        version = guideline_current(project)
+        rng = random.Random(2026)  # noqa: S311 (the demo is the same on every machine)
+        people = [(User.objects.get(email=email), care) for email, care in spec["history"].items()]
+        for person, _ in people:
+            guideline_acknowledge(user=person, project=project, version_id=version.pk)
+        start = timezone.now()
+        for third in range(3):
+            for _ in range(DEMO_HISTORY_ITEMS // 3):
+                for person, care in people:
+                    task = task_next(project=project, annotator=person)
+                    if task is None:
+                        continue
+                    good = _demo_good_response(task.item)
+                    chosen = good if rng.random() < care else 1 - good
+                    order = task.assignment.response_order or [0, 1]
+                    assignment_submit(
+                        annotator=person,
+                        assignment_id=task.assignment.pk,
+                        result=_demo_answer(order.index(chosen), tie_dimensions=rng.random() < 0.5),
+                        time_spent_ms=rng.randint(20_000, 90_000),
+                    )
+            taken = agreement_snapshot_take(project)
+            AgreementSnapshot.objects.filter(pk__in=[s.pk for s in taken]).update(
+                computed_at=start - timedelta(days=2 - third)
+            )
+    finally:
+        connection.set_schema_to_public()
+
+
+def _demo_good_response(item) -> int:
+    """The canonical index of the better response of a demo item (see `_demo_items`)."""
+    if item.is_gold:
+        return 0
+    return 1 if int(item.external_id.split("-")[1]) % 2 else 0
+
+
+def _demo_answer(shown: int, *, tie_dimensions: bool) -> dict:
+    """A pairwise answer preferring the response shown at `shown` (0: A, 1: B)."""
+    side = "AB"[shown]
+    other = "tie" if tie_dimensions else side
+    return {
+        "preference": {
+            "choice": side,
+            "strength": 2,
+            "dimensions": {"helpfulness": side, "honesty": other, "harmlessness": "tie"},
+        }
+    }

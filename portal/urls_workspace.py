@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from members import api, views
 from portal.urls_auth import auth_patterns
+from reviews import urls_audits, urls_quality
 
 urlpatterns = [
     path("", views.WorkspaceHomeView.as_view(), name="home"),
@@ -27,5 +28,9 @@ urlpatterns = [
     ),
     path("", include("projects.urls")),
     path("api/v1/", include("projects.urls_api")),
+    *urls_audits.patterns,
+    *urls_quality.patterns,
+    path("api/v1/", include(urls_audits.api_patterns)),
+    path("api/v1/", include(urls_quality.api_patterns)),
     *auth_patterns(workspace=True),
 ]

@@ -28,6 +28,7 @@ from projects.services.projects import (
     project_transition,
     project_update,
 )
+from reviews.selectors_quality import agreement_latest, annotators_paused
 from tenants.models import Role
 from workforce.requirements import requirements_of
 from workforce.selectors import roster
@@ -109,6 +110,8 @@ class ProjectDashboardView(ProjectPage):
             throughput=selectors.project_throughput(project, workspace=self.workspace),
             guideline=guideline_current(project),
             transitions=sorted(TRANSITIONS[project.status]),
+            paused=annotators_paused(project=project, workspace=self.workspace),
+            agreement=agreement_latest(project=project),
             **kwargs,
         )
 

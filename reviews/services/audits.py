@@ -40,7 +40,10 @@ def audit_next(*, auditor: User, project: Project) -> Audit | None:
     """The auditor's claimed audit, or the oldest unclaimed one (never their own work)."""
     _check_auditor(auditor, project)
     mine = Audit.objects.filter(project=project, status=Audit.Status.PENDING, auditor=auditor).first()
-    if mine is not None:
+    # Coming back to one's claim renews it, so a stale claim is not taken while it is being worked.
+    if mine is not None and Audit.objects.filter(
+        pk=mine.pk, auditor=auditor, status=Audit.Status.PENDING
+    ).update(claimed_at=timezone.now()):
         return mine
     stale = timezone.now() - timezone.timedelta(minutes=CLAIM_MINUTES)
     audit = (

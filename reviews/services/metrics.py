@@ -47,6 +47,13 @@ def _safe(function, *args, **kwargs) -> float | None:
         return None
 
 
+def _bootstrap(statistic, matrix, seed: int) -> tuple[float | None, float | None]:
+    try:
+        return agreement.bootstrap_interval(statistic, matrix, resamples=RESAMPLES, seed=seed)
+    except ValueError:
+        return None, None
+
+
 def _position_bias(project: Project, question: dict, rows: list) -> dict | None:
     """How often the response shown first wins the question, per project and per annotator."""
     orders = dict(
@@ -99,16 +106,9 @@ def agreement_snapshot_take(project: Project) -> list[AgreementSnapshot]:
         def alpha_of(sample, level=level):
             return agreement.krippendorff_alpha(sample, level=level)
 
-        low_high = (None, None)
-        percent_interval = (None, None)
-        if alpha is not None:
-            try:
-                low_high = agreement.bootstrap_interval(alpha_of, matrix, resamples=RESAMPLES, seed=seed)
-                percent_interval = agreement.bootstrap_interval(
-                    agreement.percent_agreement, matrix, resamples=RESAMPLES, seed=seed
-                )
-            except ValueError:
-                pass
+        low_high = _bootstrap(alpha_of, matrix, seed) if alpha is not None else (None, None)
+        # Percent agreement is defined where alpha is not (every value the same): its own interval.
+        percent_interval = _bootstrap(agreement.percent_agreement, matrix, seed)
         consensus = agreement.annotator_agreement_with_consensus(matrix) if annotators else []
         snapshots.append(
             AgreementSnapshot.objects.create(

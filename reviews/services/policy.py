@@ -28,9 +28,11 @@ def review_policy(project: Project) -> ReviewPolicy:
 
 
 @transaction.atomic
-def review_policy_update(*, actor: User, workspace: Workspace, project: Project, **changes) -> ReviewPolicy:
-    """Change the policy; every bad field is named in one error."""
-    policy = review_policy(project)
+def review_policy_update(
+    *, actor: User, workspace: Workspace, project: Project, changes: dict
+) -> ReviewPolicy:
+    """Change the policy; every bad field is named in one error and nothing changes then."""
+    clean: dict = {}
     problems: dict[str, list[str]] = {}
     for name, value in changes.items():
         if name in FRACTIONS:
@@ -45,23 +47,24 @@ def review_policy_update(*, actor: User, workspace: Workspace, project: Project,
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 problems[name] = [f"a whole number from {low} to {high}"]
         elif name == "error_categories":
-            ok = isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value)
-            if not ok or len(set(value)) != len(value):
+            names = [v.strip()[:60] for v in value if isinstance(v, str)] if isinstance(value, list) else []
+            if not names or len(names) != len(value) or not all(names) or len(set(names)) != len(names):
                 problems[name] = ["a non-empty list of distinct category names"]
-            else:
-                value = [v.strip()[:60] for v in value]
+            value = names
         else:
             problems[name] = ["not a review setting"]
-            continue
-        setattr(policy, name, value)
+        clean[name] = value
     if problems:
         raise DomainError("Some review settings are invalid.", code="invalid_policy", fields=problems)
+    policy = review_policy(project)
+    for name, value in clean.items():
+        setattr(policy, name, value)
     policy.save()
     audit_record(
         actor=actor,
         action="review_policy.changed",
         workspace=workspace,
         target=project.name,
-        data={"project_id": project.pk, "fields": sorted(changes)},
+        data={"project_id": project.pk, "fields": sorted(clean)},
     )
     return policy

@@ -21,5 +21,21 @@ def test_demo_seed_is_idempotent_and_complete(acme, globex):
         connection.set_tenant(tenant.workspace)
         project = Project.objects.get()
         assert project.status == "active"
-        assert Item.objects.filter(project=project).count() == 40
+        assert Item.objects.filter(project=project, is_gold=False).count() == 40
         assert GuidelineVersion.objects.filter(project=project, status="published").count() == 1
+
+
+def test_the_demo_has_work_to_review_and_a_trend(acme, globex):
+    from reviews.models import AgreementSnapshot, Audit, GoldScore
+
+    demo_seed()
+    connection.set_tenant(acme.workspace)
+    project = Project.objects.get()
+    assert Item.objects.filter(project=project, is_gold=True).count() == 5
+    assert project.annotations_count >= 60
+    assert Audit.objects.filter(project=project, status="pending").count() >= 15  # new annotators
+    assert GoldScore.objects.filter(project=project).exists() or project.gold_rate > 0
+    trend = AgreementSnapshot.objects.filter(project=project, question_key="preference")
+    assert trend.count() == 3
+    assert len({snapshot.computed_at.date() for snapshot in trend}) == 3
+    assert all(snapshot.alpha_low is not None for snapshot in trend)

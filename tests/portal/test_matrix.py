@@ -153,6 +153,7 @@ def workflow_sample(tenant, *, name: str, external_id: str) -> dict:
             }
         },
     )
+    audits = _audit_sample(tenant, project=project, annotation=annotation)
     return {
         "project_id": project.pk,
         "item_id": task.item.pk,
@@ -160,7 +161,38 @@ def workflow_sample(tenant, *, name: str, external_id: str) -> dict:
         "assignment_id": task.assignment.pk,
         "number": version.number,
         "job_id": job.pk,
+        **audits,
     }
+
+
+def _audit_sample(tenant, *, project, annotation) -> dict:
+    """The workspace auditor staffed on the project, holding the sample annotation's audit; an
+    open adjudication of its item; the annotator's quality row."""
+    from decimal import Decimal
+
+    from projects.models import Staffing
+    from projects.services.projects import project_staff
+    from reviews.models import Adjudication, AnnotatorQuality, Audit
+    from reviews.services.audits import audit_next
+
+    auditor = tenant.users[Role.AUDITOR]
+    if not Staffing.objects.filter(
+        project=project, user=auditor, role=Staffing.Role.AUDITOR, removed_at__isnull=True
+    ).exists():
+        project_staff(
+            actor=tenant.users[Role.CLIENT_MANAGER],
+            workspace=tenant.workspace,
+            project=project,
+            user_id=auditor.pk,
+            role="auditor",
+        )
+    Audit.objects.get_or_create(annotation=annotation, defaults={"project": project, "reason": "sampled"})
+    audit = audit_next(auditor=auditor, project=project)
+    adjudication, _ = Adjudication.objects.get_or_create(
+        item_id=annotation.item_id, defaults={"project": project, "agreement": Decimal("0.5")}
+    )
+    quality = AnnotatorQuality.objects.get(project=project, annotator_id=annotation.annotator_id)
+    return {"audit_id": audit.pk, "adjudication_id": adjudication.pk, "quality_id": quality.pk}
 
 
 def _url(pattern, route, kwargs_pool):

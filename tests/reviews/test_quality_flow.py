@@ -96,12 +96,8 @@ def test_gold_items_stay_out_of_the_open_queue_and_are_scored(acme, project, ann
 
 
 def test_new_annotators_are_audited_then_sampling_is_seeded(project, annotators):
-    review_policy_update(
-        actor=None, workspace=None, project=project, new_annotator_audits=2
-    ) if False else None
+    review_policy_update(actor=None, workspace=None, project=project, changes={"new_annotator_audits": 2})
     policy = review_policy(project)
-    policy.new_annotator_audits = 2
-    policy.save()
     Project.objects.filter(pk=project.pk).update(audit_rate=Decimal("0.5"))
     project.refresh_from_db()
     made = [_work(project, annotators[0]) for _ in range(5)]
@@ -155,7 +151,7 @@ def test_a_failed_audit_rejects_and_reopens_and_low_quality_pauses(acme, project
 
 
 def test_disagreement_goes_to_adjudication_and_agreement_to_consensus(acme, project, annotators, auditor):
-    review_policy_update(actor=None, workspace=None, project=project, new_annotator_audits=0)
+    review_policy_update(actor=None, workspace=None, project=project, changes={"new_annotator_audits": 0})
     agreed_a, agreed_b = _work(project, annotators[0], "A"), _work(project, annotators[1], "A")
     assert agreed_a.item_id == agreed_b.item_id
     assert Consensus.objects.get(item_id=agreed_a.item_id).source == "agreement"
@@ -221,3 +217,16 @@ def test_agreement_snapshot_measures_the_project(project, annotators):
     assert overall.percent_agreement == 1.0
     assert overall.position_bias["project"]["decided"] == 10
     assert AgreementSnapshot.objects.filter(project=project).count() == len(snapshots)
+
+
+def test_a_bad_policy_change_names_each_field_and_changes_nothing(acme, project):
+    before = review_policy(project).quality_threshold
+    with pytest.raises(DomainError) as error:
+        review_policy_update(
+            actor=None,
+            workspace=acme.workspace,
+            project=project,
+            changes={"quality_threshold": "0.9", "error_categories": ["tone", "tone "], "project": 1},
+        )
+    assert set(error.value.fields) == {"error_categories", "project"}
+    assert review_policy(project).quality_threshold == before

@@ -441,7 +441,10 @@ def test_confirming_from_the_suggestions_staffs_the_person(acme, staff, public_c
         ({"role": "annotator", "hours_per_week": "0"}, "Hours are 1 to 80"),
         ({"role": "annotator", "hours_per_week": "ten"}, "Hours are 1 to 80"),
         ({"role": "cook", "hours_per_week": "5"}, "not a staffing role"),
-        ({"role": "auditor", "hours_per_week": "5", "member": Role.ANNOTATOR}, "cannot also be staffed there as auditor"),
+        (
+            {"role": "auditor", "hours_per_week": "5", "member": Role.ANNOTATOR},
+            "cannot also be staffed there as auditor",
+        ),
     ],
 )
 def test_a_refused_confirmation_says_why_and_writes_nothing(
