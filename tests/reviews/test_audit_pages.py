@@ -14,8 +14,8 @@ from django.utils import timezone
 from projects.models import Annotation, Item, Project
 from projects.questions import questions_validate, result_validate
 from projects.services.guidelines import guideline_acknowledge
-from projects.services.projects import project_create, project_staff
-from projects.services.queue import assignment_submit, task_next
+from projects.services.projects import project_create
+from projects.services.queue import task_next
 from reviews.models import Adjudication, AnnotatorQuality, Audit, Consensus
 from reviews.services.audits import audit_next, audit_submit
 from reviews.services.policy import review_policy
@@ -23,28 +23,7 @@ from reviews.views.audits import result_as_input, result_display
 from tenants.models import AuditLog, Membership, Role, User
 from tenants.selectors import pseudonym
 from tests.projects.conftest import pairwise_result
-
-
-def work(project: Project, person: User, choice: str = "A", rationale: str | None = None) -> Annotation:
-    """`person` annotates their next item, preferring canonical response `choice`."""
-    task = task_next(project=project, annotator=person)
-    order = task.assignment.response_order or [0, 1]
-    shown = "AB"[order.index("AB".index(choice))]
-    result = pairwise_result(shown)
-    if rationale is not None:
-        result["rationale"] = rationale
-    return assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=result)
-
-
-def staff_auditor(acme, project: Project, person: User) -> User:
-    project_staff(
-        actor=acme.users[Role.CLIENT_MANAGER],
-        workspace=acme.workspace,
-        project=project,
-        user_id=person.pk,
-        role="auditor",
-    )
-    return person
+from tests.reviews.conftest import staff_auditor, work
 
 
 def new_member(acme, email: str, role: str, **extra) -> User:
@@ -56,11 +35,6 @@ def new_member(acme, email: str, role: str, **extra) -> User:
 def acknowledge_all(project: Project, version, people) -> None:
     for person in people:
         guideline_acknowledge(user=person, project=project, version_id=version.pk)
-
-
-@pytest.fixture
-def auditor(acme, project) -> User:
-    return staff_auditor(acme, project, acme.users[Role.AUDITOR])
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from reviews.models import Adjudication, Audit
 from reviews.services.audits import audit_next, audit_submit
 from tenants.models import Role
 from tenants.selectors import pseudonym
-from tests.reviews.test_audit_pages import acknowledge_all, new_member, staff_auditor, work
+from tests.reviews.conftest import staff_auditor, work
+from tests.reviews.test_audit_pages import acknowledge_all, new_member
 
 SECRET_ID = 918273645  # an id no other number on a page is likely to contain
 SECRET_COMMENT = "Second-auditor-private-comment"

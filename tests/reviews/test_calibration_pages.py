@@ -12,49 +12,19 @@ from django.db import connection
 
 from projects.models import Item
 from projects.services.guidelines import guideline_draft_save, guideline_publish
-from projects.services.imports import items_import
-from projects.services.projects import project_staff
 from reviews.models import CalibrationParticipant, CalibrationRound
 from reviews.services.calibration import calibration_start
 from tenants.models import Role
 from tenants.selectors import pseudonym
 from tests.projects.conftest import pairwise_result
 from tests.projects.test_workbench import page_config
-
-
-def _gold(project, count: int = 2) -> None:
-    items_import(
-        project=project,
-        records=[
-            {
-                "external_id": f"gold-{n}",
-                "prompt": f"Gold {n}?",
-                "responses": ["Right", "Wrong"],
-                "is_gold": True,
-                "gold_answer": pairwise_result("A"),
-            }
-            for n in range(count)
-        ],
-    )
-
-
-@pytest.fixture
-def auditor(acme, project):
-    person = acme.users[Role.AUDITOR]
-    project_staff(
-        actor=acme.users[Role.CLIENT_MANAGER],
-        workspace=acme.workspace,
-        project=project,
-        user_id=person.pk,
-        role="auditor",
-    )
-    return person
+from tests.reviews.conftest import gold_items
 
 
 @pytest.fixture
 def semantic_change(acme, project):
     """Gold items, then a semantic guideline version: the round opens by itself."""
-    _gold(project)
+    gold_items(project)
     manager = acme.users[Role.CLIENT_MANAGER]
     draft = guideline_draft_save(
         actor=manager, project=project, body="Prefer the correct one.", changelog="New rule", kind="semantic"
@@ -251,7 +221,7 @@ def test_starting_and_closing_rounds(acme, project, annotators, auditor):
     refused = manager.post(f"/projects/{project.pk}/calibration/start/", {"reason": "Check"}, follow=True)
     assert "Calibration needs items: add gold items to the project." in refused.content.decode()
     connection.set_tenant(acme.workspace)
-    _gold(project, 3)
+    gold_items(project, 3)
     no_reason = manager.post(f"/projects/{project.pk}/calibration/start/", {"reason": " "}, follow=True)
     assert "Say why the team calibrates" in no_reason.content.decode()
     started = manager.post(

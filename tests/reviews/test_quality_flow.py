@@ -9,8 +9,6 @@ import pytest
 
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Annotation, Item, Project
-from projects.services.imports import items_import
-from projects.services.projects import project_staff
 from projects.services.queue import assignment_submit, task_next
 from reviews.models import (
     Adjudication,
@@ -30,49 +28,11 @@ from reviews.services.policy import review_policy, review_policy_update
 from reviews.services.quality import quality_reinstate
 from tenants.models import Role
 from tests.projects.conftest import pairwise_result
-
-
-def _work(project: Project, person, choice: str = "A") -> Annotation:
-    task = task_next(project=project, annotator=person)
-    order = task.assignment.response_order or [0, 1]
-    # `choice` names the canonical response; answer with the side it is shown on.
-    shown = "AB"[order.index("AB".index(choice))]
-    return assignment_submit(
-        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result(shown)
-    )
-
-
-def _gold(project: Project, count: int = 2) -> None:
-    items_import(
-        project=project,
-        records=[
-            {
-                "external_id": f"gold-{n}",
-                "prompt": f"Gold {n}?",
-                "responses": ["Right", "Wrong"],
-                "is_gold": True,
-                "gold_answer": pairwise_result("A"),
-            }
-            for n in range(count)
-        ],
-    )
-
-
-@pytest.fixture
-def auditor(acme, project):
-    person = acme.users[Role.AUDITOR]
-    project_staff(
-        actor=acme.users[Role.CLIENT_MANAGER],
-        workspace=acme.workspace,
-        project=project,
-        user_id=person.pk,
-        role="auditor",
-    )
-    return person
+from tests.reviews.conftest import gold_items, work
 
 
 def test_gold_items_stay_out_of_the_open_queue_and_are_scored(acme, project, annotators):
-    _gold(project)
+    gold_items(project)
     assert not Item.objects.filter(is_gold=True, is_open=True).exists()
     Project.objects.filter(pk=project.pk).update(gold_rate=1)
     project.refresh_from_db()
@@ -86,7 +46,7 @@ def test_gold_items_stay_out_of_the_open_queue_and_are_scored(acme, project, ann
     )
     score = GoldScore.objects.get(annotation=annotation)
     assert score.score == Decimal("1.0000")
-    second = _work(project, annotators[0], choice="B")  # the other gold item, answered wrongly
+    second = work(project, annotators[0], choice="B")  # the other gold item, answered wrongly
     # The overall choice and helpfulness are wrong; the two tied dimensions agree: 2 of 4.
     assert second.item.is_gold and GoldScore.objects.get(annotation=second).score == Decimal("0.5000")
     third = task_next(project=project, annotator=annotators[0])
@@ -100,7 +60,7 @@ def test_new_annotators_are_audited_then_sampling_is_seeded(project, annotators)
     policy = review_policy(project)
     Project.objects.filter(pk=project.pk).update(audit_rate=Decimal("0.5"))
     project.refresh_from_db()
-    made = [_work(project, annotators[0]) for _ in range(5)]
+    made = [work(project, annotators[0]) for _ in range(5)]
     audited = {a.annotation_id: a.reason for a in Audit.objects.filter(project=project)}
     assert audited[made[0].pk] == audited[made[1].pk] == Audit.Reason.NEW_ANNOTATOR
     expected = {a.pk for a in made[2:] if sample_draw(policy.seed, a.pk) < Decimal("0.5")}
@@ -111,7 +71,7 @@ def test_a_failed_audit_rejects_and_reopens_and_low_quality_pauses(acme, project
     policy = review_policy(project)
     policy.quality_minimum, policy.new_annotator_audits = 2, 5
     policy.save()
-    first, second = _work(project, annotators[0]), _work(project, annotators[0])
+    first, second = work(project, annotators[0]), work(project, annotators[0])
     with pytest.raises(NotFoundError):
         audit_next(auditor=annotators[1], project=project)  # not an auditor of the project
     for annotation in (first, second):
@@ -152,10 +112,10 @@ def test_a_failed_audit_rejects_and_reopens_and_low_quality_pauses(acme, project
 
 def test_disagreement_goes_to_adjudication_and_agreement_to_consensus(acme, project, annotators, auditor):
     review_policy_update(actor=None, workspace=None, project=project, changes={"new_annotator_audits": 0})
-    agreed_a, agreed_b = _work(project, annotators[0], "A"), _work(project, annotators[1], "A")
+    agreed_a, agreed_b = work(project, annotators[0], "A"), work(project, annotators[1], "A")
     assert agreed_a.item_id == agreed_b.item_id
     assert Consensus.objects.get(item_id=agreed_a.item_id).source == "agreement"
-    split_a, split_b = _work(project, annotators[0], "A"), _work(project, annotators[1], "B")
+    split_a, split_b = work(project, annotators[0], "A"), work(project, annotators[1], "B")
     adjudication = Adjudication.objects.get(item_id=split_a.item_id)
     assert adjudication.agreement < review_policy(project).disagreement_threshold
     assert (
@@ -178,7 +138,7 @@ def test_disagreement_goes_to_adjudication_and_agreement_to_consensus(acme, proj
 def test_a_semantic_guideline_change_calls_everyone_to_calibration(acme, project, annotators):
     from projects.services.guidelines import guideline_acknowledge, guideline_draft_save, guideline_publish
 
-    _gold(project, 2)
+    gold_items(project, 2)
     manager = acme.users[Role.CLIENT_MANAGER]
     draft = guideline_draft_save(
         actor=manager, project=project, body="Prefer the correct one.", changelog="New rule"
@@ -209,8 +169,8 @@ def test_calibration_needs_items(acme, project):
 
 def test_agreement_snapshot_measures_the_project(project, annotators):
     for _ in range(5):
-        _work(project, annotators[0], "A")
-        _work(project, annotators[1], "A")
+        work(project, annotators[0], "A")
+        work(project, annotators[1], "A")
     snapshots = {s.question_key: s for s in agreement_snapshot_take(project)}
     overall = snapshots["preference"]
     assert overall.items == 5 and overall.annotators == 2

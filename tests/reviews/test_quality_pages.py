@@ -19,7 +19,6 @@ from django.utils import timezone
 from projects.models import Annotation, Project
 from projects.services.imports import items_import
 from projects.services.projects import project_create, project_staff, project_transition
-from projects.services.queue import assignment_submit, task_next
 from reviews.models import AgreementSnapshot, AnnotatorQuality, Audit
 from reviews.services.calibration import calibration_start
 from reviews.services.metrics import agreement_snapshot_take
@@ -29,37 +28,15 @@ from tenants.models import AuditLog, Role, User, Workspace
 from tenants.selectors import pseudonym
 from tests.conftest import PASSWORD
 from tests.projects.conftest import pairwise_items, pairwise_result
-
-
-def _work(project: Project, person, choice: str = "A") -> Annotation:
-    """The person's next task, answered with the canonical response `choice`."""
-    task = task_next(project=project, annotator=person)
-    order = task.assignment.response_order or [0, 1]
-    shown = "AB"[order.index("AB".index(choice))]
-    return assignment_submit(
-        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result(shown)
-    )
-
-
-@pytest.fixture
-def auditor(acme, project):
-    person = acme.users[Role.AUDITOR]
-    project_staff(
-        actor=acme.users[Role.CLIENT_MANAGER],
-        workspace=acme.workspace,
-        project=project,
-        user_id=person.pk,
-        role="auditor",
-    )
-    return person
+from tests.reviews.conftest import work
 
 
 @pytest.fixture
 def measured(project, annotators) -> list[AgreementSnapshot]:
     """Two annotators on all five items, disagreeing on one; three measurements of it."""
     for first, second in zip("AABBA", "AABAA", strict=True):
-        _work(project, annotators[0], first)
-        _work(project, annotators[1], second)
+        work(project, annotators[0], first)
+        work(project, annotators[1], second)
     return [agreement_snapshot_take(project)[0] for _ in range(3)]
 
 
@@ -207,7 +184,7 @@ def test_the_page_and_api_read_in_a_fixed_number_of_queries(acme, project, annot
     few = count()
     items_import(project=project, records=pairwise_items(4, start=10))
     for _ in range(4):
-        _work(project, annotators[2], "A")
+        work(project, annotators[2], "A")
     agreement_snapshot_take(project)
     Audit.objects.filter(project=project).update(status="done", verdict="pass", finished_at=timezone.now())
     assert count() == few
@@ -469,8 +446,8 @@ def test_when_everyone_agrees_alpha_is_undefined_and_percent_agreement_has_its_i
     acme, project, annotators
 ):
     for _ in range(5):
-        _work(project, annotators[0], "A")
-        _work(project, annotators[1], "A")
+        work(project, annotators[0], "A")
+        work(project, annotators[1], "A")
     agreement_snapshot_take(project)
     body = _get(acme, acme.users[Role.CLIENT_VIEWER], f"/api/v1/projects/{project.pk}/quality/").json()
     latest = body["questions"][0]["latest"]

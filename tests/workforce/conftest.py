@@ -137,3 +137,38 @@ def applicant(db) -> AnnotatorProfile:
         ],
         summary="Ten years in a cardiology ward.",
     )
+
+
+@pytest.fixture
+def pool(db) -> dict[str, AnnotatorProfile]:
+    """Profiles that each filter of pool search should find or pass over."""
+    return {
+        "cardio": make_expert(
+            email="cardio@pool.test",
+            expertise={"medicine/cardiology": (Level.CREDENTIALED_EXPERT, 0.95)},
+            languages={"en": Proficiency.C2, "de": Proficiency.NATIVE},
+            capacity=40,
+            committed=10,
+        ),
+        "onco": make_expert(
+            email="onco@pool.test",
+            expertise={"medicine/oncology": (Level.PRACTITIONER, 0.85)},
+            languages={"en-GB": Proficiency.C1},
+            capacity=20,
+            committed=15,
+        ),
+        "lawyer": make_expert(
+            email="lawyer@pool.test",
+            status=AnnotatorProfile.Status.VETTED,
+            expertise={"law/contracts": (Level.PRACTITIONER, 0.9)},
+            languages={"de": Proficiency.B2},
+            capacity=30,
+        ),
+        "claimed": make_expert(  # claims cardiology, not vetted for it
+            email="claimed@pool.test",
+            status=AnnotatorProfile.Status.SCREENING,
+            expertise={"medicine/cardiology": (0, None)},
+            languages={"fr": Proficiency.NATIVE},
+            capacity=10,
+        ),
+    }

@@ -17,7 +17,6 @@ from workforce.models import (
     AnnotatorProfile,
     Commitment,
     Level,
-    Proficiency,
     ProfileExpertise,
     QualificationAttempt,
 )
@@ -142,40 +141,6 @@ def test_staff_see_every_console_page(acme, staff, public_client, project, staff
 
 
 # Pool search --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def pool(db):
-    return {
-        "cardio": make_expert(
-            email="cardio@pool.test",
-            expertise={"medicine/cardiology": (Level.CREDENTIALED_EXPERT, 0.95)},
-            languages={"en": Proficiency.C2, "de": Proficiency.NATIVE},
-            capacity=40,
-            committed=10,
-        ),
-        "onco": make_expert(
-            email="onco@pool.test",
-            expertise={"medicine/oncology": (Level.PRACTITIONER, 0.85)},
-            languages={"en-GB": Proficiency.C1},
-            capacity=20,
-            committed=15,
-        ),
-        "lawyer": make_expert(
-            email="lawyer@pool.test",
-            status=Status.VETTED,
-            expertise={"law/contracts": (Level.PRACTITIONER, 0.9)},
-            languages={"de": Proficiency.B2},
-            capacity=30,
-        ),
-        "claimed": make_expert(  # claims cardiology, not vetted for it
-            email="claimed@pool.test",
-            status=Status.SCREENING,
-            expertise={"medicine/cardiology": (0, None)},
-            languages={"fr": Proficiency.NATIVE},
-            capacity=10,
-        ),
-    }
 
 
 @pytest.mark.parametrize(

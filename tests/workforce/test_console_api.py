@@ -55,33 +55,6 @@ def test_the_pool_api_is_for_vendor_staff_only(who, acme, staff, public_client, 
     assert (AuditLog.objects.count(), Membership.objects.count()) == (audit_rows, memberships)
 
 
-@pytest.fixture
-def pool(db):
-    return {
-        "cardio": make_expert(
-            email="cardio@pool.test",
-            expertise={"medicine/cardiology": (Level.CREDENTIALED_EXPERT, 0.95)},
-            languages={"en": Proficiency.C2, "de": Proficiency.NATIVE},
-            capacity=40,
-            committed=10,
-        ),
-        "onco": make_expert(
-            email="onco@pool.test",
-            expertise={"medicine/oncology": (Level.PRACTITIONER, 0.85)},
-            languages={"en-GB": Proficiency.C1},
-            capacity=20,
-            committed=15,
-        ),
-        "lawyer": make_expert(
-            email="lawyer@pool.test",
-            status=Status.VETTED,
-            expertise={"law/contracts": (Level.PRACTITIONER, 0.9)},
-            languages={"de": Proficiency.B2},
-            capacity=30,
-        ),
-    }
-
-
 def _emails(body) -> set[str]:
     return {row["email"] for row in body["results"]}
 
@@ -89,13 +62,13 @@ def _emails(body) -> set[str]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ({}, {"cardio", "onco", "lawyer"}),
-        ({"area": "medicine"}, {"cardio", "onco"}),
+        ({}, {"cardio", "onco", "lawyer", "claimed"}),
+        ({"area": "medicine"}, {"cardio", "onco", "claimed"}),
         ({"area": "medicine/cardiology", "min_level": 3}, {"cardio"}),
         ({"language": "en", "min_proficiency": 5}, {"cardio", "onco"}),
         ({"language": "de", "min_proficiency": 5}, {"cardio"}),
         ({"status": "vetted"}, {"lawyer"}),
-        ({"min_free_hours": 10}, {"cardio", "lawyer"}),
+        ({"min_free_hours": 10}, {"cardio", "lawyer", "claimed"}),
         ({"q": "lawyer@"}, {"lawyer"}),
     ],
 )
