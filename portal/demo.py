@@ -404,7 +404,7 @@ def _demo_history(workspace, spec: dict) -> None:
     from projects.models import Annotation, Project
     from projects.services.guidelines import guideline_acknowledge, guideline_current
     from projects.services.imports import items_import
-    from projects.services.queue import assignment_submit, task_next
+    from projects.services.queue import AnnotatorPaused, assignment_submit, task_next
     from reviews.models import AgreementSnapshot
     from reviews.services.metrics import agreement_snapshot_take
 
@@ -437,7 +437,10 @@ def _demo_history(workspace, spec: dict) -> None:
         for third in range(3):
             for _ in range(DEMO_HISTORY_ITEMS // 3):
                 for person, care in people:
-                    task = task_next(project=project, annotator=person)
+                    try:
+                        task = task_next(project=project, annotator=person)
+                    except AnnotatorPaused:  # gold caught the careless one out: they stop here
+                        continue
                     if task is None:
                         continue
                     good = _demo_good_response(task.item)

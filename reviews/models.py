@@ -51,6 +51,8 @@ class ReviewPolicy(models.Model):
     disagreement_threshold = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.6"), validators=FRACTION
     )
+    # Per question kind, a threshold in place of the one above (e.g. {"rating": 0.8}).
+    disagreement_by_kind = models.JSONField(default=dict, blank=True)
     calibration_pass_mark = models.DecimalField(
         max_digits=4, decimal_places=3, default=Decimal("0.8"), validators=FRACTION
     )

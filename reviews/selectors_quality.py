@@ -224,6 +224,7 @@ def review_policy_figures(*, project: Project) -> dict:
         "quality_window": policy.quality_window,
         "quality_minimum": policy.quality_minimum,
         "disagreement_threshold": float(policy.disagreement_threshold),
+        "disagreement_by_kind": dict(policy.disagreement_by_kind or {}),
         "calibration_pass_mark": float(policy.calibration_pass_mark),
     }
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from portal.errors import DomainError
 from projects.models import Project
+from projects.questions import KINDS
 from reviews.models import ReviewPolicy
 from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
@@ -25,6 +26,30 @@ def review_policy(project: Project) -> ReviewPolicy:
         )
         project._review_policy = policy
     return policy
+
+
+def _thresholds_clean(value) -> tuple[dict, str | None]:
+    """`{"rating": 0.8}`: a fraction per question kind."""
+    if not isinstance(value, dict):
+        return {}, 'an object of question kind to fraction, e.g. {"rating": 0.8}'
+    clean = {}
+    for kind, threshold in value.items():
+        if kind not in KINDS:
+            return {}, f"'{kind}' is not a question kind; use: {', '.join(KINDS)}"
+        try:
+            threshold = Decimal(str(threshold))
+        except InvalidOperation:
+            threshold = Decimal(-1)
+        if isinstance(value[kind], bool) or not Decimal(0) <= threshold <= Decimal(1):
+            return {}, f"the threshold for {kind} must be a fraction from 0 to 1"
+        clean[kind] = float(threshold)
+    return clean, None
+
+
+def disagreement_threshold(policy: ReviewPolicy, kind: str) -> Decimal:
+    """Below this mean pairwise agreement on a question of `kind`, an item goes to adjudication."""
+    by_kind = policy.disagreement_by_kind or {}
+    return Decimal(str(by_kind[kind])) if kind in by_kind else policy.disagreement_threshold
 
 
 @transaction.atomic
@@ -46,6 +71,10 @@ def review_policy_update(
             low, high = COUNTS[name]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 problems[name] = [f"a whole number from {low} to {high}"]
+        elif name == "disagreement_by_kind":
+            value, problem = _thresholds_clean(value)
+            if problem:
+                problems[name] = [problem]
         elif name == "error_categories":
             names = [v.strip()[:60] for v in value if isinstance(v, str)] if isinstance(value, list) else []
             if not names or len(names) != len(value) or not all(names) or len(set(names)) != len(names):

@@ -158,9 +158,25 @@ class PolicyForm(forms.Form):
     disagreement_threshold = forms.DecimalField(
         help_text="Items whose annotations agree less than this go to adjudication."
     )
+    disagreement_by_kind = forms.CharField(
+        required=False,
+        label="Disagreement threshold per question kind",
+        help_text="Overrides of the one above, e.g. rating:0.8, pairwise:0.5.",
+    )
     calibration_pass_mark = forms.DecimalField(
         help_text="The score an annotator needs in a calibration round (from the next round on)."
     )
+
+    def clean_disagreement_by_kind(self) -> dict:
+        thresholds = {}
+        for entry in filter(
+            None, (part.strip() for part in self.cleaned_data["disagreement_by_kind"].split(","))
+        ):
+            kind, _, value = entry.partition(":")
+            if not value.strip():
+                raise forms.ValidationError(f"'{entry}' is not kind:fraction, e.g. rating:0.8.")
+            thresholds[kind.strip()] = value.strip()
+        return thresholds
 
     def changes(self) -> dict:
         data = dict(self.cleaned_data)
@@ -172,6 +188,9 @@ def _policy_initial(figures: dict) -> dict:
     return {
         **{key: Decimal(str(value)) if isinstance(value, float) else value for key, value in figures.items()},
         "error_categories": ", ".join(figures["error_categories"]),
+        "disagreement_by_kind": ", ".join(
+            f"{kind}:{value:g}" for kind, value in figures["disagreement_by_kind"].items()
+        ),
     }
 
 

@@ -32,7 +32,7 @@ def test_the_demo_has_work_to_review_and_a_trend(acme, globex):
     connection.set_tenant(acme.workspace)
     project = Project.objects.get()
     assert Item.objects.filter(project=project, is_gold=True).count() == 5
-    assert project.annotations_count >= 60
+    assert project.annotations_count >= 40  # the careless annotator may be paused by gold early
     assert Audit.objects.filter(project=project, status="pending").count() >= 15  # new annotators
     assert GoldScore.objects.filter(project=project).exists() or project.gold_rate > 0
     trend = AgreementSnapshot.objects.filter(project=project, question_key="preference")

@@ -17,9 +17,9 @@ from projects.services.guidelines import guideline_acknowledge
 from projects.services.projects import project_create
 from projects.services.queue import task_next
 from reviews.models import Adjudication, AnnotatorQuality, Audit, Consensus
+from reviews.presentation import result_as_input, result_display
 from reviews.services.audits import audit_next, audit_submit
 from reviews.services.policy import review_policy
-from reviews.views.audits import result_as_input, result_display
 from tenants.models import AuditLog, Membership, Role, User
 from tenants.selectors import pseudonym
 from tests.projects.conftest import pairwise_result

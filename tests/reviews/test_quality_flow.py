@@ -190,3 +190,26 @@ def test_a_bad_policy_change_names_each_field_and_changes_nothing(acme, project)
         )
     assert set(error.value.fields) == {"error_categories", "project"}
     assert review_policy(project).quality_threshold == before
+
+
+def test_each_question_kind_can_have_its_own_disagreement_threshold(acme, project, annotators):
+    review_policy_update(
+        actor=None,
+        workspace=acme.workspace,
+        project=project,
+        changes={"new_annotator_audits": 0, "disagreement_by_kind": {"pairwise": 0.4}},
+    )
+    split_a = work(project, annotators[0], "A")
+    work(project, annotators[1], "B")
+    # Opposite choices with the same tied dimensions agree 0.5: under the default 0.6 that is
+    # adjudicated (see above); pairwise questions here settle at 0.4.
+    assert not Adjudication.objects.filter(item_id=split_a.item_id).exists()
+    assert Consensus.objects.get(item_id=split_a.item_id).source == "agreement"
+    with pytest.raises(DomainError) as error:
+        review_policy_update(
+            actor=None,
+            workspace=acme.workspace,
+            project=project,
+            changes={"disagreement_by_kind": {"essay": 0.5}},
+        )
+    assert "not a question kind" in error.value.fields["disagreement_by_kind"][0]
