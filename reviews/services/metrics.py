@@ -109,6 +109,16 @@ def agreement_snapshot_take(project: Project) -> list[AgreementSnapshot]:
         low_high = _bootstrap(alpha_of, matrix, seed) if alpha is not None else (None, None)
         # Percent agreement is defined where alpha is not (every value the same): its own interval.
         percent_interval = _bootstrap(agreement.percent_agreement, matrix, seed)
+        fleiss = _safe(agreement.fleiss_kappa, matrix) if question["kind"] != "rating" else None
+        fleiss_interval = (
+            _bootstrap(agreement.fleiss_kappa, matrix, seed) if fleiss is not None else (None, None)
+        )
+        cohen = _safe(agreement.mean_pairwise_cohen_kappa, matrix)
+        cohen_interval = (
+            _bootstrap(agreement.mean_pairwise_cohen_kappa, matrix, seed)
+            if cohen is not None
+            else (None, None)
+        )
         consensus = agreement.annotator_agreement_with_consensus(matrix) if annotators else []
         snapshots.append(
             AgreementSnapshot.objects.create(
@@ -120,8 +130,12 @@ def agreement_snapshot_take(project: Project) -> list[AgreementSnapshot]:
                 alpha=alpha,
                 alpha_low=_finite(low_high[0]),
                 alpha_high=_finite(low_high[1]),
-                fleiss_kappa=_safe(agreement.fleiss_kappa, matrix) if question["kind"] != "rating" else None,
-                cohen_kappa_mean=_safe(agreement.mean_pairwise_cohen_kappa, matrix),
+                fleiss_kappa=fleiss,
+                fleiss_low=_finite(fleiss_interval[0]),
+                fleiss_high=_finite(fleiss_interval[1]),
+                cohen_kappa_mean=cohen,
+                cohen_low=_finite(cohen_interval[0]),
+                cohen_high=_finite(cohen_interval[1]),
                 percent_agreement=_safe(agreement.percent_agreement, matrix),
                 percent_low=_finite(percent_interval[0]),
                 percent_high=_finite(percent_interval[1]),

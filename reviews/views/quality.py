@@ -119,8 +119,16 @@ def _figures(latest: dict) -> list[tuple[str, str, str]]:
             _number(latest["alpha"]),
             _interval(latest["alpha_low"], latest["alpha_high"]),
         ),
-        ("Fleiss' kappa", _number(latest["fleiss_kappa"]), ""),
-        ("Mean pairwise Cohen's kappa", _number(latest["cohen_kappa_mean"]), ""),
+        (
+            "Fleiss' kappa",
+            _number(latest["fleiss_kappa"]),
+            _interval(latest["fleiss_low"], latest["fleiss_high"]),
+        ),
+        (
+            "Mean pairwise Cohen's kappa",
+            _number(latest["cohen_kappa_mean"]),
+            _interval(latest["cohen_low"], latest["cohen_high"]),
+        ),
         (
             "Percent agreement",
             _percent(latest["percent_agreement"]),

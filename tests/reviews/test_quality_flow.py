@@ -175,6 +175,7 @@ def test_agreement_snapshot_measures_the_project(project, annotators):
     overall = snapshots["preference"]
     assert overall.items == 5 and overall.annotators == 2
     assert overall.percent_agreement == 1.0
+    assert overall.percent_low == overall.percent_high == 1.0  # every resample agrees fully
     assert overall.position_bias["project"]["decided"] == 10
     assert AgreementSnapshot.objects.filter(project=project).count() == len(snapshots)
 
@@ -213,3 +214,19 @@ def test_each_question_kind_can_have_its_own_disagreement_threshold(acme, projec
             changes={"disagreement_by_kind": {"essay": 0.5}},
         )
     assert "not a question kind" in error.value.fields["disagreement_by_kind"][0]
+
+
+def test_snapshots_carry_bootstrap_intervals_for_every_coefficient(project, annotators):
+    for first, second in zip("AABBA", "AABAB", strict=True):
+        work(project, annotators[0], first)
+        work(project, annotators[1], second)
+    overall = next(s for s in agreement_snapshot_take(project) if s.question_key == "preference")
+    estimates = {
+        "alpha": overall.alpha,
+        "fleiss": overall.fleiss_kappa,
+        "cohen": overall.cohen_kappa_mean,
+        "percent": overall.percent_agreement,
+    }
+    for name, value in estimates.items():
+        low, high = getattr(overall, f"{name}_low"), getattr(overall, f"{name}_high")
+        assert low <= value <= high, (name, low, value, high)
