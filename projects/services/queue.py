@@ -144,11 +144,13 @@ class CalibrationRequired(ConflictError):
 
 # Everything task_next checks before handing out work, in one query: the annotator's live
 # staffing (and its queue cursor), whether quality control holds them back, and the current
-# published guideline with whether they have acknowledged it.
+# published guideline with whether they have acknowledged it, and their live lease if they hold one.
 _GATES = f"""
     SELECT s.id, s.queue_cursor, {STAFFING_GATES_SQL["paused"]}, {STAFFING_GATES_SQL["calibrating"]},
            g.id, g.number,
-           EXISTS (SELECT 1 FROM projects_guidelineacknowledgement k WHERE k.version_id = g.id AND k.user_id = s.user_id)
+           EXISTS (SELECT 1 FROM projects_guidelineacknowledgement k WHERE k.version_id = g.id AND k.user_id = s.user_id),
+           (SELECT a.id FROM projects_assignment a
+            WHERE a.project_id = s.project_id AND a.annotator_id = s.user_id AND a.status = 'leased')
     FROM projects_staffing s
     LEFT JOIN LATERAL (
         SELECT id, number FROM projects_guidelineversion
@@ -164,16 +166,16 @@ class Gates:
     staffing_id: int
     queue_cursor: int
     version: GuidelineVersion | None
+    live_lease_id: int | None
 
 
-def _gates_pass(project: Project, annotator: User) -> Gates:
+def _gates_pass(cursor, project: Project, annotator: User) -> Gates:
     """Check that the annotator may get work on the project now; raise the reason if not."""
-    with connection.cursor() as cursor:
-        cursor.execute(_GATES, [project.pk, annotator.pk])
-        row = cursor.fetchone()
+    cursor.execute(_GATES, [project.pk, annotator.pk])
+    row = cursor.fetchone()
     if row is None:
         raise NotFoundError("You are not staffed on this project.")
-    staffing_id, queue_cursor, paused, calibrating, version_id, number, acknowledged = row
+    staffing_id, queue_cursor, paused, calibrating, version_id, number, acknowledged, lease_id = row
     if paused:
         raise AnnotatorPaused(
             "Your work on this project is paused: your quality fell under the project's threshold. "
@@ -190,7 +192,7 @@ def _gates_pass(project: Project, annotator: User) -> Gates:
             fields={"guideline_version": [str(number)]},
         )
     version = GuidelineVersion(pk=version_id, project=project, number=number) if version_id else None
-    return Gates(staffing_id=staffing_id, queue_cursor=queue_cursor, version=version)
+    return Gates(staffing_id=staffing_id, queue_cursor=queue_cursor, version=version, live_lease_id=lease_id)
 
 
 def leases_expire(*, project_id: int | None = None) -> int:
@@ -221,24 +223,19 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
             f"This project is {project.status}; tasks are handed out while it is active.",
             code="project_not_active",
         )
-    gates = _gates_pass(project, annotator)
-    version = gates.version
-
-    current = (
-        Assignment.objects.select_related("item")
-        .filter(project=project, annotator=annotator, status=Assignment.Status.LEASED)
-        .first()
-    )
-    if current is not None:
-        return Task(assignment=current, item=current.item)
-
-    params = {
-        "project": project.pk,
-        "user": annotator.pk,
-        "overlap": project.overlap,
-        "staffing": gates.staffing_id,
-    }
+    # One cursor for the whole hand-out: django-tenants sets the search path once per cursor.
     with connection.cursor() as cursor:
+        gates = _gates_pass(cursor, project, annotator)
+        if gates.live_lease_id is not None:
+            current = Assignment.objects.select_related("item").get(pk=gates.live_lease_id)
+            return Task(assignment=current, item=current.item)
+        version = gates.version
+        params = {
+            "project": project.pk,
+            "user": annotator.pk,
+            "overlap": project.overlap,
+            "staffing": gates.staffing_id,
+        }
         row = None
         if project.gold_rate and _gold_draw() < project.gold_rate:
             cursor.execute(_GOLD_PICK, params)
@@ -307,16 +304,58 @@ def _time_spent(value) -> int:
     return value
 
 
-def _locked_assignment(annotator: User, assignment_id: int) -> Assignment:
-    assignment = (
-        Assignment.objects.select_for_update(of=("self",))
-        .select_related("project", "item")
-        .filter(pk=assignment_id, annotator=annotator)
-        .first()
-    )
-    if assignment is None:
+# The assignment with what submitting and skipping need of its item and project, locked; one
+# hand-written query, as this runs on every submission.
+_LOCK = """
+    SELECT a.id, a.status, a.response_order, a.guideline_version_id, a.expires_at,
+           i.id, i.external_id, i.payload, i.is_gold, i.gold_answer,
+           p.id, p.name, p.status, p.questions, p.overlap, p.audit_rate, p.gold_rate, p.allow_edits
+    FROM projects_assignment a
+    JOIN projects_item i ON i.id = a.item_id
+    JOIN projects_project p ON p.id = a.project_id
+    WHERE a.id = %s AND a.annotator_id = %s
+    FOR UPDATE OF a
+"""
+
+
+def _json(value):
+    return orjson.loads(value) if isinstance(value, (str, bytes)) else value
+
+
+def _locked_assignment(cursor, annotator: User, assignment_id: int) -> Assignment:
+    cursor.execute(_LOCK, [assignment_id, annotator.pk])
+    row = cursor.fetchone()
+    if row is None:
         raise NotFoundError("No such assignment.")
-    return assignment
+    (pk, status, order, version_id, expires_at, item_id, external_id, payload, is_gold, gold) = row[:10]
+    project = Project(
+        pk=row[10],
+        name=row[11],
+        status=row[12],
+        questions=_json(row[13]),
+        overlap=row[14],
+        audit_rate=row[15],
+        gold_rate=row[16],
+        allow_edits=row[17],
+    )
+    item = Item(
+        pk=item_id,
+        project=project,
+        external_id=external_id,
+        payload=_json(payload),
+        is_gold=is_gold,
+        gold_answer=_json(gold),
+    )
+    return Assignment(
+        pk=pk,
+        project=project,
+        item=item,
+        annotator=annotator,
+        status=status,
+        response_order=_json(order),
+        guideline_version_id=version_id,
+        expires_at=expires_at,
+    )
 
 
 @transaction.atomic
@@ -324,22 +363,22 @@ def assignment_submit(
     *, annotator: User, assignment_id: int, result: dict, time_spent_ms: int | None = None
 ) -> Annotation:
     """Turn a lease into an annotation. Submitting the same assignment again returns the same one."""
-    assignment = _locked_assignment(annotator, assignment_id)
-    if assignment.status == Assignment.Status.SUBMITTED:
-        return Annotation.objects.get(assignment=assignment)
-    if assignment.status != Assignment.Status.LEASED or assignment.expires_at < timezone.now():
-        raise ConflictError("This task's lease has ended; ask for the next task.", code="lease_ended")
-    project, item = assignment.project, assignment.item
-    canonical = result_validate(
-        questions=project.questions,
-        result=result,
-        item=item.payload,
-        response_order=assignment.response_order,
-    )
-    now = timezone.now()
-    spent = _time_spent(time_spent_ms)
-    version_id = assignment.guideline_version_id
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # one cursor: django-tenants sets the search path once
+        assignment = _locked_assignment(cursor, annotator, assignment_id)
+        if assignment.status == Assignment.Status.SUBMITTED:
+            return Annotation.objects.get(assignment_id=assignment.pk)
+        if assignment.status != Assignment.Status.LEASED or assignment.expires_at < timezone.now():
+            raise ConflictError("This task's lease has ended; ask for the next task.", code="lease_ended")
+        project, item = assignment.project, assignment.item
+        canonical = result_validate(
+            questions=project.questions,
+            result=result,
+            item=item.payload,
+            response_order=assignment.response_order,
+        )
+        now = timezone.now()
+        spent = _time_spent(time_spent_ms)
+        version_id = assignment.guideline_version_id
         cursor.execute(
             _SUBMIT,
             {
@@ -379,7 +418,8 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
             code="reason_required",
             fields={"reason": ["This field is required."]},
         )
-    assignment = _locked_assignment(annotator, assignment_id)
+    with connection.cursor() as cursor:
+        assignment = _locked_assignment(cursor, annotator, assignment_id)
     if assignment.status != Assignment.Status.LEASED:
         raise ConflictError("Only a task you hold can be skipped.", code="lease_ended")
     assignment.status = Assignment.Status.SKIPPED
