@@ -18,12 +18,6 @@ def pseudonym(*, workspace_id: int, user_id: int) -> str:
     return f"Expert {digest[:6].upper()}"
 
 
-def membership_for(*, user: User, workspace: Workspace) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, workspace=workspace).first()
-
-
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
 
