@@ -264,8 +264,9 @@ class AnnotationListApi(ProjectApi):
         )
 
 
-def _result_from(request) -> dict:
-    result = request.data.get("result")
+def result_from(request) -> dict:
+    """The `result` object of an API request body, or a 400 saying it is missing."""
+    result = request.data.get("result") if isinstance(request.data, dict) else None
     if not isinstance(result, dict):
         raise DomainError(
             "result is an object keyed by question.", code="invalid_result", fields={"result": ["Required."]}
@@ -310,7 +311,7 @@ class AssignmentSubmitApi(WorkspaceApi):
     roles = ANNOTATORS
 
     def post(self, request, assignment_id: int):
-        result = _result_from(request)
+        result = result_from(request)
         annotation = assignment_submit(
             annotator=request.user,
             assignment_id=assignment_id,
@@ -346,7 +347,7 @@ class AnnotationReviseApi(WorkspaceApi):
     roles = ANNOTATORS
 
     def patch(self, request, annotation_id: int):
-        result = _result_from(request)
+        result = result_from(request)
         annotation = annotation_revise(
             annotator=request.user,
             annotation_id=annotation_id,

@@ -20,9 +20,36 @@ from tenants.models import Role
 _SENTINEL = 987654321  # stands for the id in URL templates; the page substitutes "{id}"
 
 
-def _url_template(name: str, argument: str, **kwargs) -> str:
+def workbench_url(name: str, argument: str, **kwargs) -> str:
+    """A URL whose `argument` workbench.js fills in per task: `/api/v1/assignments/{id}/submit/`."""
     url = reverse(name, kwargs={**kwargs, argument: _SENTINEL})
     return url.replace(str(_SENTINEL), "{id}")
+
+
+def workbench_config(
+    *, project: dict, questions: list, urls: dict, guideline: dict | None = None, **options
+) -> dict:
+    """The JSON config workbench.js reads. Pages that feed it other endpoints than the project
+    queue (qualification tests, calibration) pass their own `urls` and `options` such as
+    `allow_skip=False`, `item_label` and `back_label`."""
+    return {
+        "project": project,
+        "questions": questions,
+        "strengths": [{"value": value, "label": label} for value, label in STRENGTHS.items()],
+        "guideline": guideline,
+        **options,
+        "urls": urls,
+    }
+
+
+def workbench_project(project) -> dict:
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "task_type": project.task_type,
+        "status": project.status,
+        "item_fields": project.item_fields,
+    }
 
 
 class WorkbenchView(WorkspaceView, TemplateView):
@@ -38,27 +65,20 @@ class WorkbenchView(WorkspaceView, TemplateView):
             raise Http404 from None
         guideline = guideline_current(project)
         acknowledged = selectors.guideline_acknowledged(user=self.request.user, version=guideline)
-        config = {
-            "project": {
-                "id": project.pk,
-                "name": project.name,
-                "task_type": project.task_type,
-                "status": project.status,
-                "item_fields": project.item_fields,
-            },
-            "questions": project.questions,
-            "strengths": [{"value": value, "label": label} for value, label in STRENGTHS.items()],
-            "guideline": {"number": guideline.number, "acknowledged": acknowledged} if guideline else None,
-            "urls": {
+        config = workbench_config(
+            project=workbench_project(project),
+            questions=project.questions,
+            guideline={"number": guideline.number, "acknowledged": acknowledged} if guideline else None,
+            urls={
                 "next": reverse("api_task_next", kwargs={"project_id": project.pk}),
-                "acknowledge": _url_template("api_guideline_acknowledge", "number", project_id=project.pk),
+                "acknowledge": workbench_url("api_guideline_acknowledge", "number", project_id=project.pk),
                 "guidelines": reverse("api_guidelines", kwargs={"project_id": project.pk}),
-                "submit": _url_template("api_submit", "assignment_id"),
-                "skip": _url_template("api_skip", "assignment_id"),
-                "draft": _url_template("api_draft", "assignment_id"),
+                "submit": workbench_url("api_submit", "assignment_id"),
+                "skip": workbench_url("api_skip", "assignment_id"),
+                "draft": workbench_url("api_draft", "assignment_id"),
                 "projects": reverse("projects"),
             },
-        }
+        )
         return super().get_context_data(
             project=project,
             guideline=guideline,

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from portal.boundary import WorkspaceApi
 from portal.errors import DomainError
+from projects.api import result_from
 from reviews import selectors_audits as selectors
 from reviews.models import Adjudication, Audit
 from reviews.services.adjudications import adjudication_resolve
@@ -138,13 +139,7 @@ class AuditBlindApi(WorkspaceApi):
     roles = AUDITORS
 
     def post(self, request, audit_id: int):
-        result = _body(request).get("result")
-        if not isinstance(result, dict):
-            raise DomainError(
-                "result is an object keyed by question.",
-                code="invalid_result",
-                fields={"result": ["Required."]},
-            )
+        result = result_from(request)
         audit_blind_answer(auditor=request.user, audit_id=audit_id, result=result)
         audit = selectors.audit_claimed_get(auditor=request.user, audit_id=audit_id)
         return Response(audit_body(audit, reveal=True))

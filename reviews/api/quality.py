@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from portal.boundary import MANAGERS
 from portal.errors import DomainError, NotFoundError
 from portal.tasks import task_enqueue_on_commit
-from projects.api import ProjectApi
+from projects.api import ProjectApi, result_from
 from projects.services.queue import MAX_DRAFT_CHARS
 from reviews.selectors_quality import (
     calibration_outcome,
@@ -188,13 +188,7 @@ class CalibrationAnswerApi(ProjectApi):
     roles = ANNOTATORS
 
     def post(self, request, project_id: int, item_id: int):
-        result = request.data.get("result")
-        if not isinstance(result, dict):
-            raise DomainError(
-                "result is an object keyed by question.",
-                code="invalid_result",
-                fields={"result": ["Required."]},
-            )
+        result = result_from(request)
         project = self.project()
         participant = calibration_answer(
             project=project, annotator=request.user, item_id=item_id, result=result

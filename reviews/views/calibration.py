@@ -14,10 +14,10 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from portal.errors import DomainError
-from projects.questions import STRENGTHS
 from projects.selectors import guideline_acknowledged
 from projects.services.guidelines import guideline_current, guideline_render
 from projects.views import ProjectMixin, ProjectPage
+from projects.workbench import workbench_config, workbench_project, workbench_url
 from reviews.selectors_quality import (
     calibration_outcome,
     calibration_overview,
@@ -28,11 +28,6 @@ from tenants.models import Role
 
 SUPERVISORS = frozenset({Role.CLIENT_MANAGER, Role.AUDITOR})
 AUDITORS = frozenset({Role.AUDITOR})
-_SENTINEL = 987654321  # stands for the item id in URL templates; workbench.js substitutes "{id}"
-
-
-def _url_template(name: str, argument: str, **kwargs) -> str:
-    return reverse(name, kwargs={**kwargs, argument: _SENTINEL}).replace(str(_SENTINEL), "{id}")
 
 
 def _percent(value: float | None) -> str:
@@ -71,35 +66,28 @@ class CalibrationView(ProjectPage):
             }
         guideline = guideline_current(project)
         round_ = participant.round
-        config = {
-            "project": {
-                "id": project.pk,
-                "name": project.name,
-                "task_type": project.task_type,
-                "status": project.status,
-                "item_fields": project.item_fields,
-            },
-            "questions": project.questions,
-            "strengths": [{"value": value, "label": label} for value, label in STRENGTHS.items()],
-            "guideline": {
+        config = workbench_config(
+            project=workbench_project(project),
+            questions=project.questions,
+            guideline={
                 "number": guideline.number,
                 "acknowledged": guideline_acknowledged(user=self.request.user, version=guideline),
             }
             if guideline
             else None,
-            "allow_skip": False,
-            "item_label": "",
-            "back_label": "Back to your projects",
-            "urls": {
+            allow_skip=False,
+            item_label="",
+            back_label="Back to your projects",
+            urls={
                 "next": reverse("api_calibration_next", kwargs={"project_id": project.pk}),
-                "submit": _url_template("api_calibration_answer", "item_id", project_id=project.pk),
-                "draft": _url_template("api_calibration_draft", "item_id", project_id=project.pk),
+                "submit": workbench_url("api_calibration_answer", "item_id", project_id=project.pk),
+                "draft": workbench_url("api_calibration_draft", "item_id", project_id=project.pk),
                 "skip": None,
-                "acknowledge": _url_template("api_guideline_acknowledge", "number", project_id=project.pk),
+                "acknowledge": workbench_url("api_guideline_acknowledge", "number", project_id=project.pk),
                 "guidelines": reverse("api_guidelines", kwargs={"project_id": project.pk}),
                 "projects": reverse("projects"),
             },
-        }
+        )
         items = len(round_.item_ids)
         return {
             "participant": participant,

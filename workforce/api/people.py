@@ -11,7 +11,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.errors import DomainError
+from projects.api import result_from
 from workforce.models import QualificationAttempt
 from workforce.services.qualifications import attempt_answer, attempt_draft_save, attempt_get, attempt_task
 
@@ -48,13 +48,7 @@ class AttemptNextApi(APIView):
 
 class AttemptAnswerApi(APIView):
     def post(self, request, attempt_id: int, index: int):
-        result = request.data.get("result")
-        if not isinstance(result, dict):
-            raise DomainError(
-                "result is an object keyed by question.",
-                code="invalid_result",
-                fields={"result": ["Required."]},
-            )
+        result = result_from(request)
         attempt = attempt_answer(user=request.user, attempt_id=attempt_id, index=index, result=result)
         finished = attempt.status == QualificationAttempt.Status.SUBMITTED
         body = {"index": index, "answered": len(attempt.answers), "finished": finished}

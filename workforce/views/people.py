@@ -13,7 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from projects.questions import STRENGTHS
+from projects.workbench import workbench_config, workbench_url
 from workforce.models import ExpertiseArea, Level, Proficiency
 from workforce.requirements import timezone_names
 from workforce.selectors import expertise_areas, profile_of
@@ -21,7 +21,6 @@ from workforce.services.profiles import profile_apply
 from workforce.services.qualifications import attempt_get, attempt_start
 
 ROWS = 3  # language and expertise rows offered on the form
-_SENTINEL = 987654321  # stands for the index in URL templates; workbench.js substitutes "{id}"
 
 
 def _area_choices(areas: list[ExpertiseArea]) -> list:
@@ -194,11 +193,6 @@ class AttemptStartView(LoginRequiredMixin, View):
         return redirect("qualification_attempt", attempt_id=attempt.pk)
 
 
-def _url_template(name: str, attempt_id: int) -> str:
-    url = reverse(name, kwargs={"attempt_id": attempt_id, "index": _SENTINEL})
-    return url.replace(str(_SENTINEL), "{id}")
-
-
 def _item_fields(items: list[dict]) -> dict[str, str]:
     """How the workbench shows the test's item fields (a project declares them; a test's are read
     off its items)."""
@@ -225,27 +219,25 @@ class AttemptWorkbenchView(LoginRequiredMixin, TemplateView):
         except NotFoundError:
             raise Http404 from None
         test = attempt.test
-        config = {
-            "project": {
+        config = workbench_config(
+            project={
                 "id": test.pk,
                 "name": test.name,
                 "task_type": "qualification",
                 "status": attempt.status,
                 "item_fields": _item_fields(test.items),
             },
-            "questions": test.questions,
-            "strengths": [{"value": value, "label": label} for value, label in STRENGTHS.items()],
-            "guideline": None,
-            "allow_skip": False,
-            "item_label": "",
-            "back_label": "Back to your home page",
-            "urls": {
+            questions=test.questions,
+            allow_skip=False,
+            item_label="",
+            back_label="Back to your home page",
+            urls={
                 "next": reverse("api_attempt_next", kwargs={"attempt_id": attempt.pk}),
-                "submit": _url_template("api_attempt_answer", attempt.pk),
-                "draft": _url_template("api_attempt_draft", attempt.pk),
+                "submit": workbench_url("api_attempt_answer", "index", attempt_id=attempt.pk),
+                "draft": workbench_url("api_attempt_draft", "index", attempt_id=attempt.pk),
                 "skip": None,
                 "acknowledge": None,
                 "projects": reverse("home"),
             },
-        }
+        )
         return super().get_context_data(attempt=attempt, test=test, config=config, **kwargs)
