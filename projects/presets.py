@@ -519,10 +519,12 @@ def preset_get(key: str) -> Preset:
     return copy.deepcopy(PRESETS[key])
 
 
-def item_validate(*, item_fields: dict[str, str], payload: Any, task_type: str) -> dict:
-    """Check an item's payload has every declared field with the right type; extra fields are kept.
+def item_checker(*, item_fields: dict[str, str], task_type: str) -> Callable[[Any], dict[str, list[str]]]:
+    """The check of one item's payload for a project, set up once: every declared field present with
+    the right type, extra fields kept. The returned function gives the problems by field, or {}.
 
-    Called once per imported row, so it copies nothing.
+    An import calls it once per row, so the per-project work (the task type, the field types) is
+    done here and the per-row work copies nothing.
     """
     _task_type_check(task_type)
     unknown_types = {
@@ -532,20 +534,32 @@ def item_validate(*, item_fields: dict[str, str], payload: Any, task_type: str) 
     }
     if unknown_types:
         raise DomainError("The item fields are not valid.", code="invalid_item_fields", fields=unknown_types)
-    if not isinstance(payload, dict):
-        raise DomainError(
-            "The item is not valid.", code="invalid_item", fields={"payload": ["must be an object"]}
-        )
-    problems: dict[str, list[str]] = {}
-    for name, kind in item_fields.items():
-        if name not in payload:
-            problems[f"payload.{name}"] = ["is required"]
-            continue
-        found = FIELD_TYPES[kind](payload[name])
-        if not found and kind == "responses" and task_type == PAIRWISE_TASK_TYPE and len(payload[name]) != 2:
-            found = ["needs exactly 2 responses"]
-        if found:
-            problems[f"payload.{name}"] = found
+    checks = [
+        (name, f"payload.{name}", FIELD_TYPES[kind], kind == "responses" and task_type == PAIRWISE_TASK_TYPE)
+        for name, kind in item_fields.items()
+    ]
+
+    def problems(payload: Any) -> dict[str, list[str]]:
+        if not isinstance(payload, dict):
+            return {"payload": ["must be an object"]}
+        found: dict[str, list[str]] = {}
+        for name, where, check, exactly_two in checks:
+            if name not in payload:
+                found[where] = ["is required"]
+                continue
+            wrong = check(payload[name])
+            if not wrong and exactly_two and len(payload[name]) != 2:
+                wrong = ["needs exactly 2 responses"]
+            if wrong:
+                found[where] = wrong
+        return found
+
+    return problems
+
+
+def item_validate(*, item_fields: dict[str, str], payload: Any, task_type: str) -> dict:
+    """Check one item's payload (see `item_checker`); returns it unchanged or raises."""
+    problems = item_checker(item_fields=item_fields, task_type=task_type)(payload)
     if problems:
         raise DomainError("The item is not valid.", code="invalid_item", fields=problems)
     return payload

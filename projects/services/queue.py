@@ -8,7 +8,10 @@ item twice; and a partial unique index allows one live lease per annotator and p
 Speed: the scan walks the partial index of open items from the annotator's cursor (the last item
 they were handed), so it does not re-read the items they already did however large the project
 grows; only when nothing is left ahead does it reclaim expired leases and go back to the start
-for slots that were freed.
+for slots that were freed. The scan's condition is the row comparison `(project_id, id) > (project,
+cursor)`, which only that index can serve in order: written as `project_id = project AND id >
+cursor`, the planner may walk the primary key instead, through every older project's items, for
+an annotator's first item of a new project (27 ms behind 200,000 older items, growing with them).
 """
 
 from __future__ import annotations
@@ -45,7 +48,8 @@ ORDERED_KINDS = {"pairwise", "ranking"}
 _PICK = """
     WITH picked AS (
         SELECT i.id FROM projects_item i
-        WHERE i.project_id = %(project)s AND i.is_open AND i.assigned_count < %(overlap)s AND i.id > %(cursor)s
+        WHERE (i.project_id, i.id) > (%(project)s, %(cursor)s) AND i.project_id <= %(project)s
+          AND i.is_open AND i.assigned_count < %(overlap)s
           AND NOT EXISTS (
               SELECT 1 FROM projects_assignment a
               WHERE a.item_id = i.id AND a.annotator_id = %(user)s AND a.item_id > %(cursor)s

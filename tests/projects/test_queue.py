@@ -12,7 +12,7 @@ from django.utils import timezone
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Annotation, Assignment, Item, Project
 from projects.services.guidelines import guideline_acknowledge
-from projects.services.projects import project_transition
+from projects.services.projects import project_create, project_transition
 from projects.services.queue import (
     annotation_revise,
     assignment_skip,
@@ -20,6 +20,7 @@ from projects.services.queue import (
     leases_expire,
     task_next,
 )
+from tenants.models import Role
 from tests.projects.conftest import pairwise_result
 
 
@@ -139,7 +140,6 @@ def test_responses_are_shown_in_a_recorded_order_and_stored_canonically(project,
 
 
 def test_only_staffed_annotators_of_active_projects(acme, project, annotators):
-    from tenants.models import Role
 
     with pytest.raises(NotFoundError):
         task_next(project=project, annotator=acme.users[Role.AUDITOR])
@@ -216,6 +216,47 @@ def test_next_task_and_submit_query_counts_stay_flat(
     large = count(one_round)
     assert small == large
     assert large <= 21  # next-task, submit, and the quality intake (count, policy, audit sample)
+
+
+def _plan_nodes(node: dict):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.parametrize("pick", ["production", "gold"])
+def test_a_new_projects_first_pick_reads_none_of_the_older_projects_items(acme, in_acme, project, pick):
+    """An annotator's first item of a new project (queue cursor 0), and a gold pick, read that
+    project's items only, however many older projects' items come before them."""
+    from projects.services.imports import items_import
+    from projects.services.queue import _GOLD_PICK, _PICK
+    from tests.projects.conftest import pairwise_items
+
+    manager = acme.users[Role.CLIENT_MANAGER]
+    older = project_create(
+        actor=manager, workspace=acme.workspace, name="Older", task_type="pairwise_preference"
+    )
+    items_import(project=older, records=pairwise_items(5_000))
+    newer = project_create(
+        actor=manager, workspace=acme.workspace, name="Newer", task_type="pairwise_preference"
+    )
+    items_import(project=newer, records=pairwise_items(20))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE projects_item")
+        params = {"project": newer.pk, "overlap": 3, "cursor": 0, "user": 0, "staffing": 0}
+        cursor.execute(
+            "EXPLAIN (ANALYZE, FORMAT JSON) " + (_PICK if pick == "production" else _GOLD_PICK), params
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]
+    item_scans = [
+        node
+        for node in _plan_nodes(plan)
+        if node.get("Relation Name") == "projects_item" and "Scan" in node["Node Type"]
+    ]
+    read = sum(node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0) for node in item_scans)
+    assert read <= 2, [
+        (node["Node Type"], node.get("Index Name"), node.get("Rows Removed by Filter")) for node in item_scans
+    ]
 
 
 @pytest.fixture
