@@ -165,8 +165,18 @@ class Item(models.Model):
     payload = models.JSONField()
     is_gold = models.BooleanField(default=False)
     gold_answer = models.JSONField(null=True, blank=True)
+    # Which import wrote the item: provenance, never joined on the hot path. Not checked by the
+    # database: an import writes up to 100,000 items for one job row, made before them and never
+    # deleted, and the deferred per-row checks cost a third of a second at commit. (Django still
+    # sets it to NULL should a job be deleted through the ORM.)
     batch = models.ForeignKey(
-        ImportJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        ImportJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     # Live leases plus submitted annotations; the item is open while this is below the overlap.
     assigned_count = models.PositiveSmallIntegerField(default=0)

@@ -13,6 +13,7 @@ import codecs
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 
 import orjson
@@ -42,7 +43,7 @@ IMPORT_LOCK_NAMESPACE = 7401  # pg_advisory_xact_lock(namespace, project id)
 class Row:
     line: int
     external_id: str
-    payload: dict
+    payload_json: str  # the payload as JSON text, serialised once while validating
     is_gold: bool = False
     gold_answer: dict | None = None
 
@@ -138,6 +139,20 @@ def rows_parse(*, content: bytes, format: str) -> tuple[list[tuple[int, dict]], 
     return records, errors
 
 
+# PostgreSQL stores no NUL character in text or jsonb; orjson writes one as \u0000 (an escape
+# preceded by an even number of backslashes, or it would be the text "\u0000").
+_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+NUL_MESSAGE = "Contains a NUL character (\\u0000), which cannot be stored."
+
+
+def _json_text(value) -> str | None:
+    """The value as JSON text, or None when it holds a NUL character."""
+    text = orjson.dumps(value).decode()
+    if "\\u0000" in text and _NUL.search(text):
+        return None
+    return text
+
+
 def _csv_cell(value: str, field_type: str):
     """CSV cells of structured item fields carry JSON."""
     if field_type in ("text", "url"):
@@ -186,6 +201,11 @@ def rows_validate(
             for key, messages in problems.items():
                 errors.append({"line": line, "field": key, "message": "; ".join(messages)})
             continue
+        payload_json = _json_text(payload)
+        if payload_json is None or "\x00" in external_id:
+            where = "payload" if payload_json is None else "external_id"
+            errors.append({"line": line, "field": where, "message": NUL_MESSAGE})
+            continue
         is_gold = data.get("is_gold") in (True, "true", "True", "1", 1)
         gold_answer = data.get("gold_answer")
         if from_csv and isinstance(gold_answer, str) and gold_answer:
@@ -208,10 +228,19 @@ def rows_validate(
                         {"line": line, "field": f"gold_answer.{key}", "message": "; ".join(messages)}
                     )
                 continue
+            if _json_text(gold_answer) is None:
+                errors.append({"line": line, "field": "gold_answer", "message": NUL_MESSAGE})
+                continue
         else:
             gold_answer = None
         rows.append(
-            Row(line=line, external_id=external_id, payload=payload, is_gold=is_gold, gold_answer=gold_answer)
+            Row(
+                line=line,
+                external_id=external_id,
+                payload_json=payload_json,
+                is_gold=is_gold,
+                gold_answer=gold_answer,
+            )
         )
         if progress is not None and index % PROGRESS_EVERY == 0:
             progress(index)
@@ -230,10 +259,10 @@ def _copy_text(value: str) -> str:
     return value
 
 
-def _copy_json(value) -> str:
-    """JSON in COPY's text format. orjson escapes every control character inside strings, so only
-    the backslashes of those escapes need doubling."""
-    return orjson.dumps(value).decode().replace("\\", "\\\\")
+def _copy_json(text: str) -> str:
+    """JSON text in COPY's text format. orjson escapes every control character inside strings, so
+    only the backslashes of those escapes need doubling."""
+    return text.replace("\\", "\\\\")
 
 
 def rows_write(*, project: Project, rows: list[Row], batch: ImportJob | None = None) -> ImportResult:
@@ -266,8 +295,12 @@ def rows_write(*, project: Project, rows: list[Row], batch: ImportJob | None = N
             for start in range(0, len(fresh), COPY_BATCH):
                 copy.write(
                     "".join(
-                        f"{project.pk}\t{_copy_text(row.external_id)}\t{_copy_json(row.payload)}"
-                        + (f"\tt\t{_copy_json(row.gold_answer)}{gold}" if row.is_gold else work)
+                        f"{project.pk}\t{_copy_text(row.external_id)}\t{_copy_json(row.payload_json)}"
+                        + (
+                            f"\tt\t{_copy_json(orjson.dumps(row.gold_answer).decode())}{gold}"
+                            if row.is_gold
+                            else work
+                        )
                         for row in fresh[start : start + COPY_BATCH]
                     )
                 )

@@ -8,7 +8,8 @@ item twice; and a partial unique index allows one live lease per annotator and p
 Speed: the scan walks the partial index of open items from the annotator's cursor (the last item
 they were handed), so it does not re-read the items they already did however large the project
 grows; only when nothing is left ahead does it reclaim expired leases and go back to the start
-for slots that were freed. The scan's condition is the row comparison `(project_id, id) > (project,
+for slots that were freed. That last look waits for rows other requests hold instead of skipping
+them, so nobody is told "nothing is left" because the last free slot was locked for a moment. The scan's condition is the row comparison `(project_id, id) > (project,
 cursor)`, which only that index can serve in order: written as `project_id = project AND id >
 cursor`, the planner may walk the primary key instead, through every older project's items, for
 an annotator's first item of a new project (27 ms behind 200,000 older items, growing with them).
@@ -67,6 +68,11 @@ _PICK = """
     )
     SELECT id, external_id, payload, is_gold FROM bumped
 """
+
+# The last look, from the start: it waits for rows other requests hold (a hand-out or a submission
+# in flight, a few milliseconds) instead of skipping them, so "nothing is left" is never said of
+# an item that has a free slot but happened to be locked.
+_PICK_WAITING = _PICK.replace("FOR UPDATE SKIP LOCKED", "FOR UPDATE")
 
 _LEASE = """
     INSERT INTO projects_assignment
@@ -250,7 +256,7 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         if row is None:
             # Nothing ahead: reclaim expired leases (beat also does, every minute), start over.
             leases_expire(project_id=project.pk)
-            cursor.execute(_PICK, {**params, "cursor": 0})
+            cursor.execute(_PICK_WAITING, {**params, "cursor": 0})
             row = cursor.fetchone()
         if row is None:
             return None

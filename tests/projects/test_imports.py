@@ -147,3 +147,41 @@ def test_malformed_upload_is_a_clear_400(acme, project):
     page = client.post(f"/projects/{project.pk}/import/", {"file": SimpleUploadedFile("x.txt", b"hello")})
     assert page.status_code == 400
     assert "neither JSONL nor CSV" in page.content.decode()
+
+
+def test_text_with_escapes_and_separators_round_trips(acme, project):
+    """Backslashes, tabs, line breaks, U+2028 and a literal "\\u0000" are stored as sent, and a
+    JSONL line is split at line breaks only (U+2028 inside a string is not one)."""
+    tricky = 'back\\slash\ttab\nnewline\r\u2028 sep, literal \\u0000 and "quotes"'
+    record = {
+        "external_id": "tricky\\id",
+        "prompt": tricky,
+        "responses": [tricky, "plain"],
+    }
+    job = import_job_create(
+        actor=acme.users[Role.CLIENT_MANAGER],
+        project=project,
+        filename="tricky.jsonl",
+        content=json.dumps(record, ensure_ascii=False).encode(),
+    )
+    assert job.created_count == 1
+    item = Item.objects.get(project=project, external_id="tricky\\id")
+    assert item.payload == {"prompt": tricky, "responses": [tricky, "plain"]}
+
+
+def test_a_nul_character_is_a_clear_error_not_a_failed_write(acme, project):
+    records = pairwise_items(3, start=600)
+    records[1]["prompt"] = "before\u0000after"
+    records[2]["external_id"] = "id\u0000"
+    with pytest.raises(DomainError) as error:
+        import_job_create(
+            actor=acme.users[Role.CLIENT_MANAGER],
+            project=project,
+            filename="nul.jsonl",
+            content=jsonl(records),
+        )
+    assert error.value.fields == {
+        "line 2.payload": ["Contains a NUL character (\\u0000), which cannot be stored."],
+        "line 3.external_id": ["Contains a NUL character (\\u0000), which cannot be stored."],
+    }
+    assert not Item.objects.filter(external_id__startswith="item-60").exists()

@@ -6,7 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
@@ -358,3 +358,31 @@ def test_lowering_the_overlap_closes_items_already_full(acme, project, annotator
     task = task_next(project=project, annotator=annotators[2])
     assert task.item.external_id == "item-1"  # both took item-0, which is full at overlap 1
     assert not Item.objects.get(external_id="item-0").is_open
+
+
+def test_the_last_free_slot_is_waited_for_not_skipped(committed_project, django_db_blocker):
+    """When the only item with a free slot is locked for a moment (another annotator's submission
+    in flight), the next-task request waits for it instead of answering that nothing is left."""
+    workspace, project, people = committed_project
+    locked, release = threading.Event(), threading.Event()
+
+    def submission_in_flight(item_id: int) -> None:
+        with django_db_blocker.unblock():
+            connection.set_tenant(workspace)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT id FROM projects_item WHERE id = %s FOR UPDATE", [item_id])
+                locked.set()
+                release.wait(timeout=30)
+            connections.close_all()
+
+    with django_db_blocker.unblock():
+        connection.set_tenant(workspace)
+        last = Item.objects.filter(project=project).order_by("-id").first()
+        Item.objects.filter(project=project).exclude(pk=last.pk).update(assigned_count=3, is_open=False)
+        holder = threading.Thread(target=submission_in_flight, args=(last.pk,))
+        holder.start()
+        assert locked.wait(timeout=30)
+        threading.Timer(0.5, release.set).start()
+        task = task_next(project=project, annotator=people[0])
+        holder.join(timeout=30)
+        assert task is not None and task.item.pk == last.pk
