@@ -32,6 +32,14 @@ _SKIP = re.compile(r"^\s*(SELECT|SHOW|SET\s|SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COM
 _MIGRATION_RECORD = re.compile(r'^\s*INSERT INTO "django_migrations"', re.I)
 
 
+def _changes_schema(sql: str) -> bool:
+    """Whether a string of SQL holds a statement worth replaying. Django sends some as one string
+    of several ("SET CONSTRAINTS ... IMMEDIATE; ALTER TABLE ... DROP CONSTRAINT ..."), so each
+    part is looked at, and the whole string is kept when any part changes the schema."""
+    parts = [part for part in sql.split(";") if part.strip()]
+    return any(not _SKIP.match(part) and not _MIGRATION_RECORD.match(part) for part in parts)
+
+
 def tenant_app_labels() -> list[str]:
     labels = []
     for app_name in settings.TENANT_APPS:
@@ -68,7 +76,7 @@ def _capture(scratch_schema: str) -> dict:
     recorded: list[str] = []
 
     def recorder(execute, sql, params, many, context):
-        if not _SKIP.match(sql) and not _MIGRATION_RECORD.match(sql):
+        if _changes_schema(sql):
             cursor = context["cursor"].cursor
             if many:
                 recorded.extend(cursor.mogrify(sql, p) for p in params)

@@ -144,3 +144,19 @@ def test_provision_command(db, capsys):
     from members.models import Invitation
 
     assert Invitation.objects.get().email == "boss@umbrella.test"
+
+
+@pytest.mark.parametrize(
+    ("sql", "kept"),
+    [
+        ('SET CONSTRAINTS "x_fk" IMMEDIATE; ALTER TABLE "t" DROP CONSTRAINT "x_fk"', True),
+        ('ALTER TABLE "t" ADD COLUMN "c" integer', True),
+        ('SET search_path = "ws_a", public', False),
+        ("SELECT c.relname FROM pg_class c", False),
+        ('INSERT INTO "django_migrations" ("app", "name", "applied") VALUES (%s, %s, %s)', False),
+    ],
+)
+def test_the_template_keeps_every_string_that_changes_the_schema(sql, kept):
+    from tenants.services.schema_template import _changes_schema
+
+    assert _changes_schema(sql) is kept
