@@ -93,9 +93,14 @@ class WorkspaceBoundary:
         else:
             if not user.is_authenticated:
                 raise NotAuthenticated
-            # Every request runs this: a hand-written query, no ORM compilation (and no join for
+            # Token sign-in looked the membership up with the user when it could; otherwise a
+            # hand-written query (every request runs this: no ORM compilation, and no join for
             # Membership's default ordering).
-            membership = next(iter(Membership.objects.raw(_MEMBERSHIP, [user.pk, workspace.pk])), None)
+            known = getattr(user, "token_membership", None)
+            if known is not None and known[0] == workspace.pk:
+                membership = known[1]
+            else:
+                membership = next(iter(Membership.objects.raw(_MEMBERSHIP, [user.pk, workspace.pk])), None)
             staff_pass = user.is_staff and self.allow_vendor_staff
             if not staff_pass and (membership is None or membership.role not in roles):
                 raise Http404("No such page.")

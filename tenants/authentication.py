@@ -1,3 +1,4 @@
+from django.conf import settings
 from rest_framework import authentication, exceptions
 
 from tenants.services.tokens import token_authenticate
@@ -14,7 +15,10 @@ class PersonalAccessTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
-        user = token_authenticate(header[1])
+        # The request's workspace, so that its membership comes with the user (one round trip).
+        workspace = getattr(request, "tenant", None)
+        in_workspace = workspace is not None and workspace.schema_name != settings.PUBLIC_SCHEMA_NAME
+        user = token_authenticate(header[1], workspace_id=workspace.pk if in_workspace else None)
         if user is None:
             raise exceptions.AuthenticationFailed("Invalid or revoked token.")
         return user, None

@@ -152,3 +152,29 @@ def test_workspace_api_is_staff_only(acme, staff, public_client):
     assert response.status_code == 400
     assert response.json()["code"] == "reserved_slug"
     assert response.json()["fields"] == {"slug": ["'www' is reserved."]}
+
+
+def test_token_sign_in_brings_the_membership_of_the_requests_workspace_only(acme, globex):
+    from tenants.models import Membership
+    from tenants.services.tokens import token_authenticate, token_create
+
+    user = acme.users[Role.CLIENT_MANAGER]
+    Membership.objects.create(user=user, workspace=globex.workspace, role=Role.CLIENT_VIEWER)
+    _, secret = token_create(user=user, name="script")
+    for tenant, role in ((acme, Role.CLIENT_MANAGER), (globex, Role.CLIENT_VIEWER)):
+        workspace_id, membership = token_authenticate(
+            secret, workspace_id=tenant.workspace.pk
+        ).token_membership
+        assert (workspace_id, membership.workspace_id, membership.user_id, membership.role) == (
+            tenant.workspace.pk,
+            tenant.workspace.pk,
+            user.pk,
+            role,
+        )
+    outsider = globex.users[Role.CLIENT_MANAGER]
+    _, other = token_create(user=outsider, name="script")
+    assert token_authenticate(other, workspace_id=acme.workspace.pk).token_membership == (
+        acme.workspace.pk,
+        None,
+    )
+    assert not hasattr(token_authenticate(other), "token_membership")
