@@ -83,7 +83,7 @@ _LEASE = """
     RETURNING id
 """
 
-# The annotation, the assignment's end, and both counters, in one statement.
+# The annotation, the assignment's end and the item's counter, in one statement.
 _SUBMIT = """
     WITH finished AS (
         UPDATE projects_assignment SET status = 'submitted', finished_at = %(now)s, draft = NULL
@@ -91,8 +91,6 @@ _SUBMIT = """
     ), item_count AS (
         UPDATE projects_item SET completed_count = completed_count + 1 WHERE id = %(item)s
         RETURNING completed_count
-    ), project_count AS (
-        UPDATE projects_project SET annotations_count = annotations_count + 1 WHERE id = %(project)s
     )
     INSERT INTO projects_annotation
         (project_id, item_id, assignment_id, annotator_id, result, guideline_version_id, time_spent_ms,
@@ -101,6 +99,11 @@ _SUBMIT = """
             %(spent)s, 'submitted', false, %(now)s, %(now)s)
     RETURNING id, (SELECT completed_count FROM item_count)
 """
+
+# Every submission of a project writes this one row: run last, so that its lock is held through
+# the commit only and not through the quality intake (held longer, it queued every submission of
+# the project behind the one in progress).
+_PROJECT_COUNT = "UPDATE projects_project SET annotations_count = annotations_count + 1 WHERE id = %s"
 
 _EXPIRE = """
     WITH expired AS (
@@ -403,19 +406,20 @@ def assignment_submit(
             },
         )
         annotation_id, completed = cursor.fetchone()
-    annotation = Annotation(
-        pk=annotation_id,
-        project=project,
-        item=item,
-        assignment=assignment,
-        annotator=annotator,
-        result=canonical,
-        guideline_version_id=version_id,
-        time_spent_ms=spent,
-        created_at=now,
-        updated_at=now,
-    )
-    annotation_intake(project=project, item=item, annotation=annotation, completed=completed)
+        annotation = Annotation(
+            pk=annotation_id,
+            project=project,
+            item=item,
+            assignment=assignment,
+            annotator=annotator,
+            result=canonical,
+            guideline_version_id=version_id,
+            time_spent_ms=spent,
+            created_at=now,
+            updated_at=now,
+        )
+        annotation_intake(project=project, item=item, annotation=annotation, completed=completed)
+        cursor.execute(_PROJECT_COUNT, [project.pk])
     return annotation
 
 
