@@ -43,9 +43,9 @@ IMPORT_LOCK_NAMESPACE = 7401  # pg_advisory_xact_lock(namespace, project id)
 class Row:
     line: int
     external_id: str
-    payload_json: str  # the payload as JSON text, serialised once while validating
+    payload_json: str  # JSON text, serialised once while validating
     is_gold: bool = False
-    gold_answer: dict | None = None
+    gold_json: str | None = None
 
 
 @dataclass
@@ -228,18 +228,19 @@ def rows_validate(
                         {"line": line, "field": f"gold_answer.{key}", "message": "; ".join(messages)}
                     )
                 continue
-            if _json_text(gold_answer) is None:
+            gold_json = _json_text(gold_answer)
+            if gold_json is None:
                 errors.append({"line": line, "field": "gold_answer", "message": NUL_MESSAGE})
                 continue
         else:
-            gold_answer = None
+            gold_json = None
         rows.append(
             Row(
                 line=line,
                 external_id=external_id,
                 payload_json=payload_json,
                 is_gold=is_gold,
-                gold_answer=gold_answer,
+                gold_json=gold_json,
             )
         )
         if progress is not None and index % PROGRESS_EVERY == 0:
@@ -287,23 +288,23 @@ def rows_write(*, project: Project, rows: list[Row], batch: ImportJob | None = N
             "project_id, external_id, payload, is_gold, gold_answer, batch_id, "
             "assigned_count, completed_count, is_open, created_at"
         )
-        # Gold items stay out of the open queue: the queue mixes them in at the gold rate.
-        work = f"\tf\t{NULL}\t{batch.pk if batch else NULL}\t0\t0\tt\t{timezone.now().isoformat()}\n"
-        gold = f"\t{batch.pk if batch else NULL}\t0\t0\tf\t{timezone.now().isoformat()}\n"
+        batch_id = batch.pk if batch else NULL
+        created_at = timezone.now().isoformat()
+        # The columns after the payload. Gold items stay out of the open queue: the queue mixes
+        # them in at the gold rate.
+        work_tail = f"\tf\t{NULL}\t{batch_id}\t0\t0\tt\t{created_at}\n"
+        gold_tail = f"\t{batch_id}\t0\t0\tf\t{created_at}\n"
+
+        def copy_line(row: Row) -> str:
+            head = f"{project.pk}\t{_copy_text(row.external_id)}\t{_copy_json(row.payload_json)}"
+            if row.is_gold:
+                return f"{head}\tt\t{_copy_json(row.gold_json)}{gold_tail}"
+            return head + work_tail
+
         sql = f"COPY projects_item ({columns}) FROM STDIN"
         with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copy:
             for start in range(0, len(fresh), COPY_BATCH):
-                copy.write(
-                    "".join(
-                        f"{project.pk}\t{_copy_text(row.external_id)}\t{_copy_json(row.payload_json)}"
-                        + (
-                            f"\tt\t{_copy_json(orjson.dumps(row.gold_answer).decode())}{gold}"
-                            if row.is_gold
-                            else work
-                        )
-                        for row in fresh[start : start + COPY_BATCH]
-                    )
-                )
+                copy.write("".join(map(copy_line, fresh[start : start + COPY_BATCH])))
     result.created = len(fresh)
     result.duplicates = len(rows) - len(fresh)
     if result.created:

@@ -9,10 +9,12 @@ Speed: the scan walks the partial index of open items from the annotator's curso
 they were handed), so it does not re-read the items they already did however large the project
 grows; only when nothing is left ahead does it reclaim expired leases and go back to the start
 for slots that were freed. That last look waits for rows other requests hold instead of skipping
-them, so nobody is told "nothing is left" because the last free slot was locked for a moment. The scan's condition is the row comparison `(project_id, id) > (project,
-cursor)`, which only that index can serve in order: written as `project_id = project AND id >
-cursor`, the planner may walk the primary key instead, through every older project's items, for
-an annotator's first item of a new project (27 ms behind 200,000 older items, growing with them).
+them, so nobody is told "nothing is left" because the last free slot was locked for a moment.
+
+The scan's condition is the row comparison `(project_id, id) > (project, cursor)`, which only
+that index can serve in order: written as `project_id = project AND id > cursor`, the planner may
+walk the primary key instead, through every older project's items, for an annotator's first item
+of a new project (27 ms behind 200,000 older items, growing with them).
 """
 
 from __future__ import annotations
