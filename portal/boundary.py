@@ -30,7 +30,7 @@ from django.views import View
 from rest_framework import exceptions
 from rest_framework.views import APIView
 
-from portal.errors import WorkspaceSuspendedError
+from portal.errors import DomainError, WorkspaceSuspendedError
 from tenants.models import Membership, Role
 
 DANGEROUSLY_ANONYMOUS = "dangerously_anonymous"
@@ -155,3 +155,20 @@ class WorkspaceApi(WorkspaceBoundary, APIView):
             self.boundary_check(request, request.user)
         except NotAuthenticated:
             raise exceptions.NotAuthenticated() from None
+
+
+def query_int(request, name: str, default: int, *, maximum: int | None = None) -> int:
+    """A whole-number query parameter of an API request, 0 or more: 400 naming it when it is not."""
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise DomainError(
+            f"'{name}' must be a whole number.", fields={name: [f"'{raw}' is not a number."]}
+        ) from None
+    if value < 0 or (maximum is not None and value > maximum):
+        allowed = f"0 to {maximum}." if maximum is not None else "0 or more."
+        raise DomainError(f"'{name}' is out of range.", fields={name: [allowed]})
+    return value

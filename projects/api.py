@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi
+from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
 from portal.errors import DomainError
 from projects import selectors
 from projects.serializers import (
@@ -45,21 +45,6 @@ from workforce.selectors import roster
 READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
 ANNOTATORS = frozenset({Role.ANNOTATOR})
 PAGE_MAX = 500
-
-
-def _int_param(request, name: str, default: int, *, maximum: int | None = None) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DomainError(
-            f"'{name}' must be a whole number.", fields={name: [f"'{raw}' is not a number."]}
-        ) from None
-    if value < 0 or (maximum is not None and value > maximum):
-        raise DomainError(f"'{name}' is out of range.", fields={name: [f"0 to {maximum}."]})
-    return value
 
 
 class ProjectApi(WorkspaceApi):
@@ -138,13 +123,13 @@ class ItemListApi(ProjectApi):
     roles = {"GET": READERS, "POST": MANAGERS}
 
     def get(self, request, project_id: int):
-        limit = _int_param(request, "limit", 100, maximum=PAGE_MAX)
+        limit = query_int(request, "limit", 100, maximum=PAGE_MAX)
         items = selectors.items_browse(
             project=self.project(),
             status=request.query_params.get("status", ""),
             needs_rereview=request.query_params.get("needs_rereview") in ("1", "true"),
-            guideline_version=_int_param(request, "guideline_version", 0) or None,
-            after_id=_int_param(request, "after", 0),
+            guideline_version=query_int(request, "guideline_version", 0) or None,
+            after_id=query_int(request, "after", 0),
             limit=limit,
         )
         next_after = items[-1].pk if len(items) == limit else None
@@ -242,10 +227,10 @@ class GuidelineDiffApi(ProjectApi):
         if not versions:
             raise DomainError("This project has no guideline versions yet.", code="no_guidelines")
         latest = versions[0].number
-        to = _int_param(request, "to", latest)
+        to = query_int(request, "to", latest)
         newer = selectors.guideline_version_get(project=project, number=to)
         older = selectors.guideline_version_get(
-            project=project, number=_int_param(request, "from", max(1, to - 1))
+            project=project, number=query_int(request, "from", max(1, to - 1))
         )
         return Response({"from": older.number, "to": newer.number, "lines": guideline_diff(older, newer)})
 
@@ -254,9 +239,9 @@ class AnnotationListApi(ProjectApi):
     roles = READERS
 
     def get(self, request, project_id: int):
-        limit = _int_param(request, "limit", 100, maximum=PAGE_MAX)
+        limit = query_int(request, "limit", 100, maximum=PAGE_MAX)
         annotations = selectors.annotations_page(
-            project=self.project(), after_id=_int_param(request, "after", 0), limit=limit
+            project=self.project(), after_id=query_int(request, "after", 0), limit=limit
         )
         next_after = annotations[-1].pk if len(annotations) == limit else None
         return Response(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rest_framework.response import Response
 
-from portal.boundary import WorkspaceApi
+from portal.boundary import WorkspaceApi, query_int
 from portal.errors import DomainError
 from projects.api import result_from
 from reviews import selectors_audits as selectors
@@ -34,19 +34,6 @@ def _body(request) -> dict:
 
 def _flag(value) -> bool:
     return value in (True, 1, "1", "true", "True", "yes")
-
-
-def _int_param(request, name: str, default: int, *, maximum: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DomainError(f"'{name}' must be a whole number.", fields={name: ["A whole number."]}) from None
-    if not 0 <= value <= maximum:
-        raise DomainError(f"'{name}' is out of range.", fields={name: [f"0 to {maximum}."]})
-    return value
 
 
 def audit_body(audit: Audit, *, reveal: bool) -> dict:
@@ -298,10 +285,10 @@ class FeedbackApi(WorkspaceApi):
 
     def get(self, request):
         limit = (
-            _int_param(request, "limit", FEEDBACK_PAGE, maximum=selectors.FEEDBACK_PAGE_MAX) or FEEDBACK_PAGE
+            query_int(request, "limit", FEEDBACK_PAGE, maximum=selectors.FEEDBACK_PAGE_MAX) or FEEDBACK_PAGE
         )
         audits = selectors.feedback_audits(
-            annotator=request.user, before_id=_int_param(request, "before", 0, maximum=2**62), limit=limit
+            annotator=request.user, before_id=query_int(request, "before", 0, maximum=2**62), limit=limit
         )
         return Response(
             {
