@@ -10,7 +10,9 @@ Large files run as a Celery job that reports progress on its `ImportJob` row.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import gc
 import io
 import json
 import re
@@ -75,6 +77,20 @@ def _record_from_dict(data: dict) -> tuple[dict, dict]:
     else:
         payload = {key: value for key, value in data.items() if key not in RESERVED}
     return data, payload
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Parsing and validating a file makes a few container objects per row, and all of them stay
+    alive until the rows are written: the cyclic garbage collector would scan them again and again
+    and find nothing to free (it tripled the time to parse 100,000 JSONL lines)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _utf8_text(content: bytes) -> str:
@@ -335,7 +351,8 @@ def items_import(*, project: Project, records: list[dict]) -> ImportResult:
                 fields={f"items[{index}]": ["Not an object."]},
             )
         numbered.append((index, record))
-    rows, errors = rows_validate(project=project, records=numbered)
+    with gc_paused():
+        rows, errors = rows_validate(project=project, records=numbered)
     if errors:
         shown = errors[:MAX_ERRORS]
         raise DomainError(
@@ -382,13 +399,15 @@ def import_job_run_now(*, job: ImportJob, content: bytes) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
 
     try:
-        records, parse_errors = rows_parse(content=content, format=job.format)
-        ImportJob.objects.filter(pk=job.pk).update(
-            status=ImportJob.Status.VALIDATING, total_rows=len(records)
-        )
-        rows, errors = rows_validate(
-            project=project, records=records, from_csv=job.format == "csv", progress=progress
-        )
+        with gc_paused():
+            records, parse_errors = rows_parse(content=content, format=job.format)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.VALIDATING, total_rows=len(records)
+            )
+            rows, errors = rows_validate(
+                project=project, records=records, from_csv=job.format == "csv", progress=progress
+            )
+            del records  # the parsed records, freed before the write
         errors = sorted(parse_errors + errors, key=lambda e: e["line"])
         if errors:
             _raise_invalid(errors, "line")

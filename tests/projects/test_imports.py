@@ -1,3 +1,4 @@
+import gc
 import json
 
 import pytest
@@ -61,6 +62,7 @@ def test_a_bad_row_rejects_the_whole_file_with_line_numbers(acme, project):
     assert "line 5.external_id" in fields
     assert not Item.objects.filter(external_id__startswith="item-20").exists()
     assert ImportJob.objects.get(filename="bad.jsonl").status == "failed"
+    assert gc.isenabled()  # paused while the file was parsed, back on after the failure
 
 
 def test_duplicate_ids_inside_one_file_are_an_error(acme, project):
@@ -109,6 +111,7 @@ def test_large_files_run_as_a_job_with_progress(
         6000,
         100,
     )
+    assert gc.isenabled()
     import_job_run(job.pk)  # a second delivery changes nothing
     assert Item.objects.filter(project=project).count() == 6005
 
