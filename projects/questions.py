@@ -11,6 +11,7 @@ Problems are reported in a DomainError's `fields`, keyed by where they are, e.g.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 from collections.abc import Callable
@@ -656,3 +657,14 @@ def payload_displayed(payload: dict, response_order: list[int] | None) -> dict:
     if response_order and isinstance(shown.get("responses"), list):
         shown["responses"] = [shown["responses"][index] for index in response_order]
     return shown
+
+
+MAX_DRAFT_CHARS = 200_000
+
+
+def draft_size_check(draft) -> None:
+    """Every autosaved draft (queue tasks, calibration items, qualification tests) has one bound."""
+    if len(json.dumps(draft)) > MAX_DRAFT_CHARS:
+        raise DomainError(
+            "The draft is too large.", fields={"draft": [f"At most {MAX_DRAFT_CHARS} characters."]}
+        )

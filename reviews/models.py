@@ -186,6 +186,7 @@ class CalibrationParticipant(models.Model):
     round = models.ForeignKey(CalibrationRound, on_delete=models.CASCADE, related_name="participants")
     annotator = models.ForeignKey(USER, **PERSON)
     answers = models.JSONField(default=dict)  # item id -> canonical result
+    drafts = models.JSONField(default=dict)  # item id -> the workbench's autosaved, unsent answer
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     score = models.DecimalField(max_digits=5, decimal_places=4, null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

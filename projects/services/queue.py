@@ -38,14 +38,13 @@ from projects.models import (
     Item,
     Project,
 )
-from projects.questions import payload_displayed, response_order_random, result_validate
+from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
 from projects.services.guidelines import guideline_current
 from reviews.selectors import STAFFING_GATES_SQL
 from reviews.services.intake import annotation_intake
 from tenants.models import User
 
 MAX_TIME_SPENT_MS = 24 * 3600 * 1000
-MAX_DRAFT_CHARS = 200_000
 ORDERED_KINDS = {"pairwise", "ranking"}
 
 _PICK = """
@@ -447,12 +446,7 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
 
 
 def assignment_draft_save(*, annotator: User, assignment_id: int, draft) -> None:
-    import json
-
-    if len(json.dumps(draft)) > MAX_DRAFT_CHARS:
-        raise DomainError(
-            "The draft is too large.", fields={"draft": [f"At most {MAX_DRAFT_CHARS} characters."]}
-        )
+    draft_size_check(draft)
     updated = Assignment.objects.filter(
         pk=assignment_id, annotator=annotator, status=Assignment.Status.LEASED
     ).update(draft=draft)

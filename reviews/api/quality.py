@@ -7,17 +7,13 @@ works a round the way it works a project.
 
 from __future__ import annotations
 
-import json
-
-from django.core.cache import cache
 from rest_framework import status
 from rest_framework.response import Response
 
 from portal.boundary import MANAGERS
-from portal.errors import DomainError, NotFoundError
+from portal.errors import DomainError
 from portal.tasks import task_enqueue_on_commit
 from projects.api import ProjectApi, result_from
-from projects.services.queue import MAX_DRAFT_CHARS
 from reviews.selectors_quality import (
     calibration_outcome,
     calibration_overview,
@@ -28,6 +24,7 @@ from reviews.selectors_quality import (
 from reviews.services.calibration import (
     calibration_answer,
     calibration_close,
+    calibration_draft_save,
     calibration_retry,
     calibration_start,
     calibration_task,
@@ -40,8 +37,6 @@ QUALITY_READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER, Role.AUDIT
 SUPERVISORS = frozenset({Role.CLIENT_MANAGER, Role.AUDITOR})
 AUDITORS = frozenset({Role.AUDITOR})
 ANNOTATORS = frozenset({Role.ANNOTATOR})
-# Calibration drafts live in the (workspace-prefixed) cache: a round is short.
-DRAFT_SECONDS = 24 * 3600
 
 
 class QualityApi(ProjectApi):
@@ -151,10 +146,6 @@ class CalibrationRetryApi(ProjectApi):
 # Calibration: the annotator's side -------------------------------------------------------------
 
 
-def _draft_key(participant_id: int, item_id: int) -> str:
-    return f"calibration-draft:{participant_id}:{item_id}"
-
-
 def _finished(participant) -> dict:
     return {
         "assignment": None,
@@ -180,7 +171,6 @@ class CalibrationNextApi(ProjectApi):
         task = calibration_task(project=project, annotator=request.user)
         if task is None:
             return Response(_finished(participant))
-        task["assignment"]["draft"] = cache.get(_draft_key(participant.pk, task["item"]["id"]))
         return Response(task)
 
 
@@ -193,7 +183,6 @@ class CalibrationAnswerApi(ProjectApi):
         participant = calibration_answer(
             project=project, annotator=request.user, item_id=item_id, result=result
         )
-        cache.delete(_draft_key(participant.pk, item_id))
         finished = participant.status != participant.Status.PENDING
         body = {
             "item_id": item_id,
@@ -211,18 +200,7 @@ class CalibrationDraftApi(ProjectApi):
     roles = ANNOTATORS
 
     def put(self, request, project_id: int, item_id: int):
-        draft = request.data.get("draft")
-        if len(json.dumps(draft)) > MAX_DRAFT_CHARS:
-            raise DomainError(
-                "The draft is too large.", fields={"draft": [f"At most {MAX_DRAFT_CHARS} characters."]}
-            )
-        participant = calibration_participant(project=self.project(), annotator=request.user)
-        if (
-            participant is None
-            or participant.status != participant.Status.PENDING
-            or item_id not in participant.round.item_ids
-            or str(item_id) in participant.answers
-        ):
-            raise NotFoundError("No such calibration item left for you.")
-        cache.set(_draft_key(participant.pk, item_id), draft, DRAFT_SECONDS)
+        calibration_draft_save(
+            project=self.project(), annotator=request.user, item_id=item_id, draft=request.data.get("draft")
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

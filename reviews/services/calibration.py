@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import GuidelineVersion, Item, Project, Staffing
-from projects.questions import payload_displayed, response_order_random, result_validate
+from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
 from projects.scoring import result_score
 from reviews.models import CalibrationParticipant, CalibrationRound
 from reviews.services.audits import auditor_staffed
@@ -124,7 +124,7 @@ def calibration_task(*, project: Project, annotator: User) -> dict | None:
         item = items[item_id]
         order = _order(participant, item)
         return {
-            "assignment": {"id": item_id, "expires_at": None, "draft": None},
+            "assignment": {"id": item_id, "expires_at": None, "draft": participant.drafts.get(str(item_id))},
             "item": {
                 "id": item_id,
                 "external_id": f"Calibration {position + 1} of {len(participant.round.item_ids)}",
@@ -149,6 +149,23 @@ def _order(participant: CalibrationParticipant, item: Item) -> list[int] | None:
     return response_order_random(len(responses), random.Random(f"{participant.pk}:{item.pk}"))  # noqa: S311
 
 
+def _item_left(participant: CalibrationParticipant, item_id: int) -> None:
+    if item_id not in participant.round.item_ids or str(item_id) in participant.answers:
+        raise NotFoundError("No such calibration item left for you.")
+
+
+@transaction.atomic
+def calibration_draft_save(*, project: Project, annotator: User, item_id: int, draft) -> None:
+    """Autosave of an unsent calibration answer, kept until the answer is sent."""
+    draft_size_check(draft)
+    participant = _participant(project, annotator, lock=True)
+    if participant.status != CalibrationParticipant.Status.PENDING:
+        raise NotFoundError("No such calibration item left for you.")
+    _item_left(participant, item_id)
+    participant.drafts[str(item_id)] = draft
+    participant.save(update_fields=["drafts"])
+
+
 @transaction.atomic
 def calibration_answer(
     *, project: Project, annotator: User, item_id: int, result: dict
@@ -156,9 +173,9 @@ def calibration_answer(
     participant = _participant(project, annotator, lock=True)
     if participant.status != CalibrationParticipant.Status.PENDING:
         raise ConflictError("Your calibration is finished.", code="calibration_done")
-    if item_id not in participant.round.item_ids or str(item_id) in participant.answers:
-        raise NotFoundError("No such calibration item left for you.")
+    _item_left(participant, item_id)
     item = Item.objects.get(pk=item_id)
+    participant.drafts.pop(str(item_id), None)
     participant.answers[str(item_id)] = result_validate(
         questions=project.questions,
         result=result,
@@ -199,7 +216,7 @@ def calibration_retry(
     )
     if participant is None or participant.status != CalibrationParticipant.Status.FAILED:
         raise ConflictError("Only a failed participant of an open round can retry.", code="not_failed")
-    participant.answers, participant.score, participant.finished_at = {}, None, None
+    participant.answers, participant.drafts, participant.score, participant.finished_at = {}, {}, None, None
     participant.status = CalibrationParticipant.Status.PENDING
     participant.save()
     audit_record(

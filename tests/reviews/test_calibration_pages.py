@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from projects.models import Item
@@ -289,3 +290,29 @@ def test_drafts_are_the_annotators_own(acme, globex, project, annotators, semant
         ]["draft"]
         is None
     )
+
+
+def test_a_draft_is_kept_in_the_database_until_its_answer_is_sent(acme, project, annotators, semantic_change):
+    base = f"/api/v1/projects/{project.pk}/calibration/"
+    client = acme.client(annotators[0])
+    task = _post(client, base + "next/").json()
+    item_id = task["item"]["id"]
+    assert task["assignment"]["draft"] is None
+    draft = {"answers": {"preference": {"choice": "A"}}, "active_ms": 1200}
+    saved = client.put(base + f"drafts/{item_id}/", {"draft": draft}, content_type="application/json")
+    assert saved.status_code == 204
+    connection.set_tenant(acme.workspace)
+    assert CalibrationParticipant.objects.get(annotator=annotators[0]).drafts == {str(item_id): draft}
+    cache.clear()  # another server process, or a restart: the draft does not live in memory
+    assert _post(client, base + "next/").json()["assignment"]["draft"] == draft
+    shown = task["item"]["payload"]["responses"].index("Right")
+    assert (
+        _post(client, base + f"answers/{item_id}/", {"result": pairwise_result("AB"[shown])}).status_code
+        == 201
+    )
+    connection.set_tenant(acme.workspace)
+    assert CalibrationParticipant.objects.get(annotator=annotators[0]).drafts == {}
+    following = _post(client, base + "next/").json()
+    assert following["item"]["id"] != item_id and following["assignment"]["draft"] is None
+    answered = client.put(base + f"drafts/{item_id}/", {"draft": draft}, content_type="application/json")
+    assert answered.status_code == 404  # an answered item takes no more drafts

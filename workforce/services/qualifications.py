@@ -6,7 +6,6 @@ profile still in screening becomes vetted.
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,9 +14,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from projects.questions import payload_displayed, questions_validate, response_order_random, result_validate
+from projects.questions import (
+    draft_size_check,
+    payload_displayed,
+    questions_validate,
+    response_order_random,
+    result_validate,
+)
 from projects.scoring import SCORERS, result_score
-from projects.services.queue import MAX_DRAFT_CHARS
 from tenants.models import User
 from tenants.services.audit import audit_record
 from workforce.models import AnnotatorProfile, ProfileExpertise, QualificationAttempt, QualificationTest
@@ -170,10 +174,7 @@ def _item_index(attempt: QualificationAttempt, index: int) -> int:
 
 @transaction.atomic
 def attempt_draft_save(*, user: User, attempt_id: int, index: int, draft) -> None:
-    if len(json.dumps(draft)) > MAX_DRAFT_CHARS:  # the same bound as a queue task's draft
-        raise DomainError(
-            "The draft is too large.", fields={"draft": [f"At most {MAX_DRAFT_CHARS} characters."]}
-        )
+    draft_size_check(draft)
     attempt = _attempt_of(user, attempt_id, lock=True)
     _item_index(attempt, index)
     attempt.drafts[str(index)] = draft
