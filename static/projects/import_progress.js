@@ -6,6 +6,8 @@
     (row) => running.includes(row.dataset.status)
   );
   if (!rows.length) return;
+  // As the page writes it: "succeeded" -> "Succeeded".
+  const label = (status) => status.charAt(0).toUpperCase() + status.slice(1);
   async function poll() {
     let active = 0;
     for (const row of rows) {
@@ -14,7 +16,7 @@
       if (!response.ok) continue;
       const job = await response.json();
       row.dataset.status = job.status;
-      row.querySelector(".job-status").textContent = job.status;
+      row.querySelector(".job-status").textContent = label(job.status);
       row.querySelector("progress").value = job.progress_percent;
       row.querySelector(".job-count").textContent = `${job.processed_rows} / ${job.total_rows}`;
       row.querySelector(".job-created").textContent = job.created_count;
