@@ -28,16 +28,27 @@ REQUESTS = 300
 
 
 def scratch_database_url(name: str = BENCH_DB) -> tuple[str, str]:
-    """A fresh database for a bench: (its URL, the URL of the server's maintenance database)."""
+    """A fresh database for a bench: (its URL, the URL of the server's maintenance database).
+
+    On the filesystem broker the bench's tasks also go to an empty folder of its own: a `make run`
+    worker would otherwise pick them up and look for their rows in its own database.
+    """
+    import shutil
+
     import psycopg
+
+    from portal.embedded import DATA_DIR, embedded_postgres_host
+
+    if not os.environ.get("CELERY_BROKER_URL"):
+        broker = DATA_DIR / "bench-broker" / name
+        shutil.rmtree(broker, ignore_errors=True)
+        os.environ["PORTAL_BROKER_DIR"] = str(broker)
 
     base = os.environ.get("DATABASE_URL")
     if base:
         admin = base
         url = base.rsplit("/", 1)[0] + f"/{name}"
     else:
-        from portal.embedded import embedded_postgres_host
-
         host = embedded_postgres_host()
         admin = f"postgresql://postgres@{quote(host, safe='')}/postgres"
         url = f"postgresql://postgres@{quote(host, safe='')}/{name}"
