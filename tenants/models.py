@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
@@ -155,6 +156,11 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # A person's trail in the console: entries naming their profile or targeting them.
+            models.Index(fields=["target"], name="auditlog_target"),
+            models.Index(KeyTransform("profile_id", "data"), name="auditlog_profile_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.target}"

@@ -245,6 +245,36 @@ def test_the_profile_page_shows_claims_attempts_commitments_and_the_audit_log(
     assert re.findall(r'name="status" value="(\w+)"', page) == ["suspended", "offboarded"]
 
 
+def test_a_persons_audit_trail_reads_their_entries_only(applicant):
+    """The console's trail of one person among 20,000 entries about others: the two indexes (their
+    email as target, their profile id in the data) find their entries without reading the rest."""
+    from workforce.selectors_console import profile_audit_entries
+
+    AuditLog.objects.bulk_create(
+        AuditLog(action="profile.note", target=f"other{n}@pool.test", data={"profile_id": 10**6 + n})
+        for n in range(20_000)
+    )
+    mine = [
+        AuditLog.objects.create(action="profile.screened", target="", data={"profile_id": applicant.pk}),
+        AuditLog.objects.create(action="staffing.confirmed", target=applicant.user.email, data={}),
+    ]
+    entries = profile_audit_entries(profile=applicant)
+    assert {entry.pk for entry in entries} >= {entry.pk for entry in mine}
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tenants_auditlog")
+        sql, params = entries.query.sql_with_params()
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    nodes, stack = [], [plan]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("Plans", []))
+    scans = [n for n in nodes if n.get("Relation Name") == "tenants_auditlog" and "Scan" in n["Node Type"]]
+    read = sum(n.get("Actual Rows", 0) + n.get("Rows Removed by Filter", 0) for n in scans)
+    assert read <= 10, [(n["Node Type"], n.get("Index Name"), n.get("Rows Removed by Filter")) for n in scans]
+
+
 # Lifecycle and credentials ----------------------------------------------------------------------
 
 
