@@ -9,7 +9,7 @@ from django.db import connection
 
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Staffing
-from projects.services.projects import project_create
+from projects.services.projects import project_create, project_transition
 from tenants.models import AuditLog, Membership, Role, User
 from tests.workforce.conftest import APPLICANT_PASSWORD, make_expert, make_test
 from workforce.models import (
@@ -293,6 +293,48 @@ def test_headcount_and_role_are_held(acme, staff, cardiology_project):
         )
     assert error.value.code == "role_mismatch"
     assert Commitment.objects.filter(ended_at=None).count() == 2
+
+
+def test_finishing_a_project_ends_its_commitments_and_gives_the_hours_back(acme, staff, cardiology_project):
+    manager = acme.users[Role.CLIENT_MANAGER]
+    connection.set_tenant(acme.workspace)
+    other = project_create(
+        actor=manager,
+        workspace=acme.workspace,
+        name="Other cardiology",
+        task_type="pairwise_preference",
+        requirements=cardiology_project.requirements,
+    )
+    connection.set_schema_to_public()
+    expert = make_expert(capacity=25)
+    finished, kept = (
+        staffing_confirm(
+            actor=staff,
+            workspace=acme.workspace,
+            project_id=project.pk,
+            profile_id=expert.pk,
+            role="annotator",
+        )
+        for project in (cardiology_project, other)
+    )
+    expert.refresh_from_db()
+    assert expert.committed_hours == 20
+    connection.set_tenant(acme.workspace)
+    for status in ("active", "completed"):
+        project_transition(actor=manager, workspace=acme.workspace, project=cardiology_project, status=status)
+    expert.refresh_from_db()
+    assert expert.committed_hours == 10  # the other project's hours stay taken
+    finished.refresh_from_db()
+    kept.refresh_from_db()
+    assert (finished.end_reason, finished.ended_by, kept.ended_at) == ("project completed", manager, None)
+    assert not Staffing.objects.filter(project=cardiology_project, removed_at=None).exists()
+    assert Staffing.objects.filter(project=other, removed_at=None).count() == 1
+    # Reopened, the project is staffed afresh: nothing comes back by itself.
+    project_transition(actor=manager, workspace=acme.workspace, project=cardiology_project, status="active")
+    expert.refresh_from_db()
+    assert expert.committed_hours == 10
+    connection.set_schema_to_public()
+    assert AuditLog.objects.filter(action="staffing.ended", target=expert.user.email).count() == 1
 
 
 def test_suspending_ends_every_live_commitment(acme, staff, cardiology_project):

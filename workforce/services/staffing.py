@@ -59,16 +59,17 @@ def staffing_confirm(
 ) -> Commitment:
     """Staff a pool member onto a workspace project, if they meet every hard requirement."""
     role = _role_clean(role)
-    profile = (
-        AnnotatorProfile.objects.select_for_update().select_related("user").filter(pk=profile_id).first()
-    )
-    if profile is None:
-        raise NotFoundError("No such profile.")
     with schema_context(workspace.schema_name):
-        # Locking the project queues confirmations for it, so the headcount holds too.
+        # Locking the project queues confirmations for it, so the headcount holds too. The project
+        # is locked before the person, as when a finishing project ends its commitments.
         project = Project.objects.select_for_update().filter(pk=project_id).first()
         if project is None:
             raise NotFoundError("No such project.")
+        profile = (
+            AnnotatorProfile.objects.select_for_update().select_related("user").filter(pk=profile_id).first()
+        )
+        if profile is None:
+            raise NotFoundError("No such profile.")
         if project.status not in STAFFABLE:
             raise ConflictError(
                 f"The project is {project.status}: it takes no new staff.", code="project_closed"
@@ -177,16 +178,27 @@ def staffing_end(*, actor: User, commitment_id: int, reason: str) -> Commitment:
     return commitment
 
 
-def commitments_end_all(*, actor: User, profile: AnnotatorProfile, reason: str) -> int:
-    """End every live commitment of a profile (the caller holds the profile's lock)."""
+def _live_commitments_end(*, actor: User, reason: str, **where) -> int:
     live = list(
         Commitment.objects.select_for_update(of=("self",))
         .select_related("workspace", "profile__user")
-        .filter(profile=profile, ended_at__isnull=True)
+        .filter(ended_at__isnull=True, **where)
+        .order_by("pk")
     )
     for commitment in live:
         _commitment_end(commitment, actor=actor, reason=reason)
     return len(live)
+
+
+def commitments_end_all(*, actor: User, profile: AnnotatorProfile, reason: str) -> int:
+    """End every live commitment of a profile (the caller holds the profile's lock)."""
+    return _live_commitments_end(actor=actor, reason=reason, profile=profile)
+
+
+def project_commitments_end(*, actor: User, workspace: Workspace, project_id: int, reason: str) -> int:
+    """A finished project takes no staff: its live commitments end and the people's hours come
+    back. The caller holds the project's lock, so no confirmation adds one meanwhile."""
+    return _live_commitments_end(actor=actor, reason=reason, workspace=workspace, project_id=project_id)
 
 
 def commitment_quality_record(*, workspace_id: int, project_id: int, user_id: int, score) -> None:
