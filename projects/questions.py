@@ -479,7 +479,12 @@ def _judgments(
         results[position] = {unit: position, "value": value, "reason": reason}
     missing = [position for position in judged if position not in results]
     if question["required"] and missing:
-        raise _Invalid(path, f"every {unit} must be judged; missing: {_listing(missing)}")
+        # Numbered from 1 as the workbench shows them, with the indexes the answer uses.
+        units = f"{unit}s" if len(missing) > 1 else unit
+        numbers = _listing([position + 1 for position in missing])
+        raise _Invalid(
+            path, f"every {unit} must be judged; missing: {units} {numbers} (index {_listing(missing)})"
+        )
     return [results[position] for position in sorted(results)]
 
 

@@ -186,13 +186,17 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
+# Hosts the workbench may show item images from (a multimodal item's image_url), as CSP sources,
+# e.g. "https://images.example.com https://*.cloudfront.net"; an image elsewhere shows as a link.
+IMAGE_SOURCES = os.environ.get("IMAGE_SOURCES", "").replace(",", " ").split()
+
 # Content Security Policy (django-csp): same-origin only, no inline script.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *IMAGE_SOURCES],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],

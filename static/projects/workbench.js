@@ -258,8 +258,16 @@
     return h("pre", null, JSON.stringify(value, null, 2));
   }
 
+  // A step's fields as a trace reads (the database keeps object keys in an order of its own):
+  // the usual ones in this order, any others after them.
+  const STEP_ORDER = ["thought", "reasoning", "action", "tool", "tool_name", "args", "arguments", "input", "tool_input", "observation", "output", "result"];
+  const stepRank = ([name]) => (STEP_ORDER.includes(name.toLowerCase()) ? STEP_ORDER.indexOf(name.toLowerCase()) : STEP_ORDER.length);
+
   function stepNode(step, index) {
-    const fields = step && typeof step === "object" && !Array.isArray(step) ? Object.entries(step) : [["value", step]];
+    const fields =
+      step && typeof step === "object" && !Array.isArray(step)
+        ? Object.entries(step).sort((a, b) => stepRank(a) - stepRank(b))
+        : [["value", step]];
     return h(
       "div",
       { class: "wb-step" },
@@ -283,7 +291,7 @@
 
   function imageNode(url) {
     const img = h("img", { src: url, alt: "The item's image", loading: "lazy", referrerpolicy: "no-referrer" });
-    const note = h("span", { class: "muted", hidden: true }, " The image cannot be shown here: the portal only displays its own images. Open it with the link.");
+    const note = h("span", { class: "muted", hidden: true }, " The image cannot be shown here: its host is not among the portal's image sources, or it cannot be reached. Open it with the link.");
     img.addEventListener("error", () => {
       img.hidden = true;
       note.hidden = false;
@@ -927,19 +935,32 @@
       pending = null;
       if (selection && selection.rangeCount && !selection.isCollapsed) {
         const range = selection.getRangeAt(0);
-        if (box.contains(range.startContainer) && box.contains(range.endContainer)) {
-          const before = document.createRange();
-          before.setStart(box, 0);
-          before.setEnd(range.startContainer, range.startOffset);
-          const startUnits = before.toString().length;
-          let start = toPoints(startUnits);
-          let end = toPoints(startUnits + range.toString().length);
+        if (range.intersectsNode(box)) {
+          // A selection that runs past either end of the text counts up to that end.
+          const unitsTo = (node, offset) => {
+            const upto = document.createRange();
+            upto.setStart(box, 0);
+            upto.setEnd(node, offset);
+            return upto.toString().length;
+          };
+          let start = box.contains(range.startContainer) ? toPoints(unitsTo(range.startContainer, range.startOffset)) : 0;
+          let end = box.contains(range.endContainer) ? toPoints(unitsTo(range.endContainer, range.endOffset)) : points.length;
           while (start < end && /\s/.test(points[start])) start += 1;
           while (end > start && /\s/.test(points[end - 1])) end -= 1;
           if (start < end) pending = { start, end };
         }
       }
       showHint();
+    }
+
+    // The hint and the label keys follow the page's selection wherever it changes (a click
+    // elsewhere clears it); the listener goes once the widget's text has left the page.
+    let shown = false;
+    function followSelection() {
+      if (box.isConnected) {
+        shown = true;
+        readSelection();
+      } else if (shown) document.removeEventListener("selectionchange", followSelection);
     }
 
     function showHint(message) {
@@ -949,6 +970,7 @@
     }
 
     function apply(index) {
+      readSelection();
       if (!pending) {
         showHint("Select some text first.");
         return;
@@ -1013,8 +1035,7 @@
       showHint();
     }
 
-    box.addEventListener("mouseup", readSelection);
-    box.addEventListener("keyup", readSelection);
+    document.addEventListener("selectionchange", followSelection);
     draw();
     const section = questionSection(q, ctx.index, [box, labels, hint, list]);
     return {
@@ -1031,7 +1052,6 @@
         draw();
       },
       key(ev) {
-        if (!pending) readSelection();
         const digit = digitOf(ev);
         if (digit && digit <= q.labels.length) {
           apply(digit - 1);

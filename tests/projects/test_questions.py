@@ -659,7 +659,7 @@ def test_per_turn_role_can_be_the_user():
 
 def test_required_per_turn_judges_every_turn_exactly_once():
     assert answer_errors(PER_TURN, [{"turn": 1, "value": "good"}]) == {
-        "q": ["every turn must be judged; missing: 3"]
+        "q": ["every turn must be judged; missing: turn 4 (index 3)"]
     }
     answer = [{"turn": 1, "value": "good"}, {"turn": 3, "value": "good"}, {"turn": 1, "value": "good"}]
     assert answer_errors(PER_TURN, answer) == {"q[2].turn": ["turn 1 is judged twice"]}
@@ -726,7 +726,13 @@ def test_per_step_judges_every_step():
         {"step": 1, "value": "incorrect", "reason": "Ignores that one result is a codeshare."},
         {"step": 2, "value": "correct", "reason": None},
     ]
-    assert answer_errors(PER_STEP, answer[:2]) == {"q": ["every step must be judged; missing: 1"]}
+    assert answer_errors(PER_STEP, answer[:2]) == {
+        "q": ["every step must be judged; missing: step 2 (index 1)"]
+    }
+    # Numbered from 1 as the workbench shows the steps, with the indexes the answer uses.
+    assert answer_errors(PER_STEP, answer[:1]) == {
+        "q": ["every step must be judged; missing: steps 1, 2 (index 0, 1)"]
+    }
 
 
 def test_per_step_rules():

@@ -194,6 +194,9 @@ PRESET_KEYS = {
     ],
     "classification": [("press", "3"), ("press", "3"), ("press", "1"), ("press", "3"), ("press", "Enter")],
     "factuality": [
+        ("select", ("claims", 0, 5)),
+        ("unselect", None),  # a click elsewhere clears the selection: the label key marks nothing
+        ("press", "1"),
         ("select", ("claims", 24, 29)),
         ("press", "2"),
         ("press", "j"),
@@ -226,7 +229,13 @@ PRESET_KEYS = {
         ("press", "2"),
         ("press", "Enter"),
     ],
-    "narrative_spans": [("select", ("structure", 0, 16)), ("press", "1"), ("press", "Enter")],
+    "narrative_spans": [
+        ("select_past_end", ("structure", 40)),  # dragged on past the text: it counts to its end
+        ("press", "3"),
+        ("select", ("structure", 0, 16)),
+        ("press", "1"),
+        ("press", "Enter"),
+    ],
     # Skip the first item (the reason is typed inline), then answer the second.
     "multimodal": [
         ("press", "s"),
@@ -279,7 +288,12 @@ EXPECTED = {
         ],
         "task_success": "partial",
     },
-    "narrative_spans": {"structure": [{"start": 0, "end": 16, "label": "exposition"}]},
+    "narrative_spans": {
+        "structure": [
+            {"start": 0, "end": 16, "label": "exposition"},
+            {"start": 40, "end": 64, "label": "climax"},
+        ]
+    },
     "multimodal": {"answerable": "broken", "answer": None, "description": None},
 }
 
@@ -331,8 +345,25 @@ def select_text(page, question: str, start: int, end: int) -> None:
             const selection = window.getSelection();
             selection.removeAllRanges();
             selection.addRange(range);
+            box.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));  // as a drag ends
         }""",
         [question, start, end],
+    )
+
+
+def select_past_end(page, question: str, start: int) -> None:
+    """From a character of a spans field's text to the hint below it, as a drag that overshoots."""
+    page.evaluate(
+        """([question, start]) => {
+            const section = document.getElementById(`wb-q-${question}`);
+            const range = document.createRange();
+            range.setStart(section.querySelector(".wb-spantext").firstChild, start);
+            range.setEnd(section.querySelector(".wb-hint"), 0);
+            window.getSelection().removeAllRanges();
+            window.getSelection().addRange(range);
+            section.dispatchEvent(new MouseEvent("mouseup", { bubbles: true }));
+        }""",
+        [question, start],
     )
 
 
@@ -358,6 +389,11 @@ def test_every_task_type_renders_and_submits_by_keyboard(
             assert page.is_checked("#wb-q-helpfulness input[value='2']")
             assert "draft restored" in page.inner_text("#wb-item-label")
             page.keyboard.press("k")  # back to the first question after the restore advanced
+        if preset == "agent_trajectory":  # a step's fields in the order a trace reads
+            fields = page.evaluate(
+                "Array.from(document.querySelector('.wb-step').querySelectorAll('dt'), t => t.textContent)"
+            )
+            assert fields == ["Thought", "Action"], fields
         actions = PRESET_KEYS[preset]
         for number, (action, argument) in enumerate(actions):
             if number == len(actions) - 1:
@@ -372,6 +408,10 @@ def test_every_task_type_renders_and_submits_by_keyboard(
                 page.keyboard.type(argument)
             elif action == "next_task":
                 assignment = wait_for_task(page, assignment)
+            elif action == "unselect":
+                page.evaluate("window.getSelection().removeAllRanges()")
+            elif action == "select_past_end":
+                select_past_end(page, *argument)
             else:
                 select_text(page, *argument)
         page.wait_for_function(
