@@ -180,6 +180,24 @@ def test_editing_keeps_revisions(project, annotators):
         annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("A"))
 
 
+def test_the_managers_annotation_page_shows_the_result_and_its_revisions_as_json(acme, project, annotators):
+    person = annotators[0]
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result("A")
+    )
+    annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
+    connection.set_schema_to_public()
+    page = acme.client(acme.users[Role.CLIENT_MANAGER]).get(
+        f"/projects/{project.pk}/annotations/{annotation.pk}/"
+    )
+    text = page.content.decode()
+    assert page.status_code == 200
+    # A tie is null, as in the API and the exports; Python's None and quotes never show.
+    assert text.count("&quot;honesty&quot;: null") == 2  # the result and its one earlier revision
+    assert "None" not in text and "&#x27;preference&#x27;" not in text
+
+
 def test_next_task_and_submit_query_counts_stay_flat(
     acme, project, annotators, django_assert_max_num_queries
 ):
