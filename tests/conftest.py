@@ -155,6 +155,16 @@ def browser_page():
         browser.close()
 
 
+def browser_sign_in(page, portal_url, email: str, host: str = "acme.localhost") -> None:
+    """Sign in on a workspace host's own /login/ page, as whoever was signed in before leaves."""
+    page.context.clear_cookies()
+    page.goto(portal_url(host, "/login/"))
+    page.fill("#id_username", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
 @pytest.fixture
 def portal_url(django_db_setup, django_db_blocker, tmp_path):
     port = free_port()

@@ -14,7 +14,7 @@ from projects.models import ImportJob, Item, Project
 from projects.services.imports import ASYNC_THRESHOLD
 from projects.services.projects import project_create
 from tenants.models import AuditLog, User, Workspace
-from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in
 from tests.processes import celery_worker, process_env
 from tests.projects.conftest import pairwise_items
 
@@ -59,11 +59,7 @@ def test_a_large_upload_runs_in_the_background_and_the_page_follows_it(
     page = browser_page
     upload = tmp_path / "items.jsonl"
     upload.write_text("\n".join(json.dumps(record) for record in pairwise_items(ROWS)))
-    page.goto(portal_url("acme.localhost", "/login/"))
-    page.fill("#id_username", "manager@acme.test")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    browser_sign_in(page, portal_url, "manager@acme.test")
 
     page.goto(portal_url("acme.localhost", f"/projects/{empty_project['project_id']}/import/"))
     page.set_input_files("input[name=file]", str(upload))

@@ -11,7 +11,7 @@ from projects.services.guidelines import guideline_draft_save, guideline_publish
 from projects.services.imports import items_import
 from projects.services.projects import project_create, project_staff, project_transition
 from tenants.models import AuditLog, User, Workspace
-from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in
 from tests.projects.conftest import pairwise_items
 
 pytestmark = pytest.mark.slow
@@ -77,11 +77,7 @@ def test_annotator_works_pairwise_tasks_by_keyboard(
 ):
     page = browser_page
     project_id = committed_project["project_id"]
-    page.goto(portal_url("acme.localhost", "/login/"))
-    page.fill("#id_username", "annotator@acme.test")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    browser_sign_in(page, portal_url, "annotator@acme.test")
 
     page.goto(portal_url("acme.localhost", f"/projects/{project_id}/work/"))
     # The guideline gate: the panel is open and its button has the focus.
@@ -371,11 +367,7 @@ def test_every_task_type_renders_and_submits_by_keyboard(
     committed_presets, portal_url, browser_page, django_db_blocker
 ):
     page = browser_page
-    page.goto(portal_url("acme.localhost", "/login/"))
-    page.fill("#id_username", "annotator@acme.test")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    browser_sign_in(page, portal_url, "annotator@acme.test")
 
     for preset, project_id in committed_presets["projects"].items():
         page.goto(portal_url("acme.localhost", f"/projects/{project_id}/work/"))

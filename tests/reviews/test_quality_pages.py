@@ -26,7 +26,7 @@ from reviews.services.policy import review_policy
 from reviews.tasks import agreement_refresh
 from tenants.models import AuditLog, Role, User, Workspace
 from tenants.selectors import pseudonym
-from tests.conftest import PASSWORD
+from tests.conftest import browser_sign_in
 from tests.projects.conftest import pairwise_items, pairwise_result
 from tests.reviews.conftest import work
 
@@ -382,15 +382,6 @@ def committed_quality(django_db_setup, django_db_blocker, monkeypatch):
             connection.close()
 
 
-def _sign_in(page, portal_url, email: str) -> None:
-    page.context.clear_cookies()
-    page.goto(portal_url("acme.localhost", "/login/"))
-    page.fill("#id_username", email)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
 @pytest.mark.slow
 def test_in_chromium_the_pages_render_under_the_csp(committed_quality, portal_url, browser_page):
     page = browser_page
@@ -398,7 +389,7 @@ def test_in_chromium_the_pages_render_under_the_csp(committed_quality, portal_ur
     page.on("console", lambda message: message.type in ("error", "warning") and console.append(message.text))
     project_id = committed_quality["project_id"]
 
-    _sign_in(page, portal_url, "manager@acme.test")
+    browser_sign_in(page, portal_url, "manager@acme.test")
     page.goto(portal_url("acme.localhost", f"/projects/{project_id}/quality/"))
     assert page.locator("svg.quality-chart circle.chart-point").count() == 5  # one snapshot has no alpha
     # The static stylesheet styles the chart (the CSP would refuse inline styles).
@@ -414,7 +405,7 @@ def test_in_chromium_the_pages_render_under_the_csp(committed_quality, portal_ur
     page.screenshot(path="/tmp/calibration-round.png", full_page=True)
 
     # The annotator works the round in the workbench, by keyboard.
-    _sign_in(page, portal_url, "annotator@acme.test")
+    browser_sign_in(page, portal_url, "annotator@acme.test")
     page.goto(portal_url("acme.localhost", f"/projects/{project_id}/calibration/"))
     for number in range(2):
         page.wait_for_function(
