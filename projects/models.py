@@ -153,8 +153,8 @@ class ImportJob(models.Model):
     def progress_percent(self) -> int:
         if self.status == self.Status.SUCCEEDED:
             return 100
-        if not self.total_rows:
-            return 0
+        if self.status == self.Status.FAILED or not self.total_rows:
+            return 0  # a failed import wrote nothing
         return min(99, int(100 * self.processed_rows / self.total_rows))
 
 

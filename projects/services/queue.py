@@ -225,6 +225,14 @@ def _gold_draw() -> Decimal:
     return Decimal(_RANDOM.random())
 
 
+NOT_ACTIVE_MESSAGES = {
+    Project.Status.DRAFT: "This project has not started yet; tasks are handed out once it is active.",
+    Project.Status.PAUSED: "This project is paused; tasks are handed out again when it resumes.",
+    Project.Status.COMPLETED: "This project is completed; there are no more tasks.",
+    Project.Status.ARCHIVED: "This project is archived; there are no more tasks.",
+}
+
+
 def _uses_response_order(project: Project) -> bool:
     return any(question["kind"] in ORDERED_KINDS for question in project.questions)
 
@@ -234,8 +242,9 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
     """The annotator's current lease on the project, or a new one; None when nothing is left."""
     if project.status != Project.Status.ACTIVE:
         raise ConflictError(
-            f"This project is {project.status}; tasks are handed out while it is active.",
+            NOT_ACTIVE_MESSAGES[project.status],
             code="project_not_active",
+            fields={"status": [project.status]},
         )
     # One cursor for the whole hand-out: django-tenants sets the search path once per cursor.
     with connection.cursor() as cursor:

@@ -15,6 +15,8 @@
   const ALLOW_SKIP = config.allow_skip !== false;
   const ITEM_LABEL = typeof config.item_label === "string" ? config.item_label : "Item ";
   const BACK_LABEL = config.back_label || "Back to your projects";
+  // A project in one of these states hands out no more work: say so, without a retry.
+  const FINISHED_STATUSES = ["completed", "archived"];
 
   const ui = {
     itemLabel: byId("wb-item-label"),
@@ -1406,6 +1408,11 @@
     }
     if (response.status === 409 && response.data.code === "guideline_ack_required") {
       showGate(response.data);
+      return;
+    }
+    const status = ((response.data.fields || {}).status || [])[0];
+    if (response.data.code === "project_not_active" && FINISHED_STATUSES.includes(status)) {
+      showEmpty({ finished: true, message: response.data.message });
       return;
     }
     showError(response.data, loadNext);

@@ -61,8 +61,15 @@ def test_a_bad_row_rejects_the_whole_file_with_line_numbers(acme, project):
     assert "line 4" in fields
     assert "line 5.external_id" in fields
     assert not Item.objects.filter(external_id__startswith="item-20").exists()
-    assert ImportJob.objects.get(filename="bad.jsonl").status == "failed"
+    job = ImportJob.objects.get(filename="bad.jsonl")
+    assert (job.status, job.progress_percent) == ("failed", 0)
     assert gc.isenabled()  # paused while the file was parsed, back on after the failure
+    connection.set_schema_to_public()
+    page = (
+        acme.client(acme.users[Role.CLIENT_MANAGER]).get(f"/projects/{project.pk}/import/").content.decode()
+    )
+    assert "Stopped: nothing was imported" in page
+    assert "<progress" not in page  # no bar that reads as if most of the file went in
 
 
 def test_duplicate_ids_inside_one_file_are_an_error(acme, project):

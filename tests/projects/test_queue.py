@@ -150,6 +150,8 @@ def test_only_staffed_annotators_of_active_projects(acme, project, annotators):
     with pytest.raises(ConflictError) as error:
         task_next(project=project, annotator=annotators[0])
     assert error.value.code == "project_not_active"
+    assert error.value.fields == {"status": ["paused"]}
+    assert "paused" in error.value.message
 
 
 def test_guideline_gate_and_stamping(project, annotators, published_guideline):

@@ -118,13 +118,29 @@ def test_annotator_works_pairwise_tasks_by_keyboard(
     page.wait_for_selector("#workbench[data-state=empty]")
     assert page.is_visible("text=No task is left for you here.")
     page.screenshot(path="/tmp/workbench-done.png", full_page=True)
+
+    # The manager completes the project: checking again says so, with no retry to press.
+    workspace = committed_project["workspace"]
+    with django_db_blocker.unblock():
+        connection.set_tenant(workspace)
+        project_transition(
+            actor=User.objects.get(email="manager@acme.test"),
+            workspace=workspace,
+            project=Project.objects.get(pk=project_id),
+            status="completed",
+        )
+        connection.set_schema_to_public()
+    page.click("text=Check again")
+    page.wait_for_selector("#workbench[data-state=finished]")
+    assert page.is_visible("text=This project is completed; there are no more tasks.")
+    assert page.locator("#workbench button").filter(has_text="Try again").count() == 0
     assert not page.js_errors, page.js_errors
-    # The only errors: the guideline gate and the two incomplete submissions.
+    # The only errors: the guideline gate, the two incomplete submissions, the completed project.
     statuses = [f.split()[0] for f in page.failed_responses]
-    assert statuses == ["409", "400", "400"], page.failed_responses
+    assert statuses == ["409", "400", "400", "409"], page.failed_responses
 
     with django_db_blocker.unblock():
-        connection.set_tenant(committed_project["workspace"])
+        connection.set_tenant(workspace)
         annotations = list(
             Annotation.objects.filter(project_id=project_id, annotator=committed_project["annotator"])
             .select_related("assignment")
