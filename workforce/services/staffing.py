@@ -162,43 +162,48 @@ def _commitment_end(commitment: Commitment, *, actor: User, reason: str) -> None
     )
 
 
+def _people_lock(profile_ids) -> None:
+    """Lock people before their commitments. Every staffing write takes its locks in one order
+    (the project, then the people by id, then the commitments), so a person suspended while their
+    project finishes or while they are unstaffed never deadlocks with it."""
+    list(
+        AnnotatorProfile.objects.select_for_update()
+        .filter(pk__in=profile_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _live_commitments_end(*, actor: User, reason: str, **where) -> list[Commitment]:
+    live = Commitment.objects.filter(ended_at__isnull=True, **where)
+    _people_lock(set(live.values_list("profile_id", flat=True)))
+    # Locked now, and read again: one that ended while this waited for its person is left out.
+    ended = list(
+        live.select_for_update(of=("self",)).select_related("workspace", "profile__user").order_by("pk")
+    )
+    for commitment in ended:
+        _commitment_end(commitment, actor=actor, reason=reason)
+    return ended
+
+
 @transaction.atomic
 def staffing_end(*, actor: User, commitment_id: int, reason: str) -> Commitment:
     """Unstaff: the person leaves the project; their hours come back; the history stays."""
-    commitment = (
-        Commitment.objects.select_for_update(of=("self",))
-        .select_related("workspace", "profile__user")
-        .filter(pk=commitment_id, ended_at__isnull=True)
-        .first()
-    )
-    if commitment is None:
+    ended = _live_commitments_end(actor=actor, reason=reason.strip() or "unstaffed", pk=commitment_id)
+    if not ended:
         raise NotFoundError("No such live staffing.")
-    AnnotatorProfile.objects.select_for_update().filter(pk=commitment.profile_id).first()
-    _commitment_end(commitment, actor=actor, reason=reason.strip() or "unstaffed")
-    return commitment
-
-
-def _live_commitments_end(*, actor: User, reason: str, **where) -> int:
-    live = list(
-        Commitment.objects.select_for_update(of=("self",))
-        .select_related("workspace", "profile__user")
-        .filter(ended_at__isnull=True, **where)
-        .order_by("pk")
-    )
-    for commitment in live:
-        _commitment_end(commitment, actor=actor, reason=reason)
-    return len(live)
+    return ended[0]
 
 
 def commitments_end_all(*, actor: User, profile: AnnotatorProfile, reason: str) -> int:
     """End every live commitment of a profile (the caller holds the profile's lock)."""
-    return _live_commitments_end(actor=actor, reason=reason, profile=profile)
+    return len(_live_commitments_end(actor=actor, reason=reason, profile=profile))
 
 
 def project_commitments_end(*, actor: User, workspace: Workspace, project_id: int, reason: str) -> int:
     """A finished project takes no staff: its live commitments end and the people's hours come
     back. The caller holds the project's lock, so no confirmation adds one meanwhile."""
-    return _live_commitments_end(actor=actor, reason=reason, workspace=workspace, project_id=project_id)
+    return len(_live_commitments_end(actor=actor, reason=reason, workspace=workspace, project_id=project_id))
 
 
 def commitment_quality_record(*, workspace_id: int, project_id: int, user_id: int, score) -> None:
