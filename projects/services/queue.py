@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import orjson
@@ -108,8 +108,8 @@ _PROJECT_COUNT = "UPDATE projects_project SET annotations_count = annotations_co
 
 _EXPIRE = """
     WITH expired AS (
-        UPDATE projects_assignment SET status = 'expired', finished_at = now()
-        WHERE status = 'leased' AND expires_at < now() {scope}
+        UPDATE projects_assignment SET status = 'expired', finished_at = %(now)s
+        WHERE status = 'leased' AND expires_at < %(now)s {scope}
         RETURNING item_id
     ), freed AS (
         SELECT item_id, count(*) AS n FROM expired GROUP BY item_id
@@ -163,13 +163,16 @@ _GATES = f"""
     SELECT s.id, s.queue_cursor, {STAFFING_GATES_SQL["paused"]}, {STAFFING_GATES_SQL["calibrating"]},
            g.id, g.number,
            EXISTS (SELECT 1 FROM projects_guidelineacknowledgement k WHERE k.version_id = g.id AND k.user_id = s.user_id),
-           (SELECT a.id FROM projects_assignment a
-            WHERE a.project_id = s.project_id AND a.annotator_id = s.user_id AND a.status = 'leased')
+           l.id, l.expires_at
     FROM projects_staffing s
     LEFT JOIN LATERAL (
         SELECT id, number FROM projects_guidelineversion
         WHERE project_id = s.project_id AND status = 'published' ORDER BY number DESC LIMIT 1
     ) g ON true
+    LEFT JOIN LATERAL (
+        SELECT a.id, a.expires_at FROM projects_assignment a
+        WHERE a.project_id = s.project_id AND a.annotator_id = s.user_id AND a.status = 'leased'
+    ) l ON true
     WHERE s.project_id = %s AND s.user_id = %s AND s.role = 'annotator' AND s.removed_at IS NULL
     LIMIT 1
 """
@@ -181,6 +184,7 @@ class Gates:
     queue_cursor: int
     version: GuidelineVersion | None
     live_lease_id: int | None
+    live_lease_expires_at: datetime | None
 
 
 def _gates_pass(cursor, project: Project, annotator: User) -> Gates:
@@ -189,7 +193,17 @@ def _gates_pass(cursor, project: Project, annotator: User) -> Gates:
     row = cursor.fetchone()
     if row is None:
         raise NotFoundError("You are not staffed on this project.")
-    staffing_id, queue_cursor, paused, calibrating, version_id, number, acknowledged, lease_id = row
+    (
+        staffing_id,
+        queue_cursor,
+        paused,
+        calibrating,
+        version_id,
+        number,
+        acknowledged,
+        lease_id,
+        lease_ends,
+    ) = row
     if paused:
         raise AnnotatorPaused(
             "Your work on this project is paused: your quality fell under the project's threshold. "
@@ -206,14 +220,22 @@ def _gates_pass(cursor, project: Project, annotator: User) -> Gates:
             fields={"guideline_version": [str(number)]},
         )
     version = GuidelineVersion(pk=version_id, project=project, number=number) if version_id else None
-    return Gates(staffing_id=staffing_id, queue_cursor=queue_cursor, version=version, live_lease_id=lease_id)
+    return Gates(
+        staffing_id=staffing_id,
+        queue_cursor=queue_cursor,
+        version=version,
+        live_lease_id=lease_id,
+        live_lease_expires_at=lease_ends,
+    )
 
 
 def leases_expire(*, project_id: int | None = None) -> int:
     """Return the slots of expired leases to the pool (in the current workspace)."""
-    scope = "AND project_id = %s" if project_id is not None else ""
+    # The application's clock, as submissions judge a lease by it: the database's now() is the
+    # start of the transaction, and a lease that has ended for one must have ended for the other.
+    scope = "AND project_id = %(project)s" if project_id is not None else ""
     with connection.cursor() as cursor:
-        cursor.execute(_EXPIRE.format(scope=scope), [project_id] if project_id is not None else [])
+        cursor.execute(_EXPIRE.format(scope=scope), {"now": timezone.now(), "project": project_id})
         return cursor.rowcount
 
 
@@ -250,8 +272,12 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
     with connection.cursor() as cursor:
         gates = _gates_pass(cursor, project, annotator)
         if gates.live_lease_id is not None:
-            current = Assignment.objects.select_related("item").get(pk=gates.live_lease_id)
-            return Task(assignment=current, item=current.item)
+            if gates.live_lease_expires_at >= timezone.now():
+                current = Assignment.objects.select_related("item").get(pk=gates.live_lease_id)
+                return Task(assignment=current, item=current.item)
+            # The lease ran out before beat reclaimed it: it has ended (its submission would be
+            # refused), so reclaim it now and hand out the next task instead of the dead one.
+            leases_expire(project_id=project.pk)
         version = gates.version
         params = {
             "project": project.pk,

@@ -87,6 +87,25 @@ def test_expired_leases_return_their_slot(project, annotators):
     assert other.item.pk == item.pk
 
 
+def test_a_lease_that_ran_out_is_not_handed_back(project, annotators):
+    """Asking for work after a lease ran out (before beat reclaimed it) gives the next task, not
+    the dead lease, whose submission would be refused with lease_ended again and again."""
+    Project.objects.filter(pk=project.pk).update(overlap=1)
+    project.refresh_from_db()
+    person = annotators[0]
+    first = task_next(project=project, annotator=person)
+    Assignment.objects.filter(pk=first.assignment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    task = task_next(project=project, annotator=person)
+    assert task.assignment.pk != first.assignment.pk
+    assert task.item.external_id == "item-1"
+    assert Assignment.objects.get(pk=first.assignment.pk).status == "expired"
+    item = Item.objects.get(pk=first.item.pk)
+    assert (item.assigned_count, item.is_open) == (0, True)
+    assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    # The slot it freed goes to someone else.
+    assert task_next(project=project, annotator=annotators[1]).item.pk == item.pk
+
+
 def test_skip_needs_a_reason_and_frees_the_slot(project, annotators):
     task = task_next(project=project, annotator=annotators[0])
     with pytest.raises(DomainError) as error:
