@@ -84,8 +84,17 @@ _LEASE = """
     RETURNING id
 """
 
+# Whether a semantic guideline version newer than the one the lease was taken under (or any, for
+# a lease taken under none) has been published since: work submitted under it needs re-review, as
+# publishing flagged the annotations that existed then.
+_NEWER_SEMANTIC = """
+    SELECT 1 FROM projects_guidelineversion g
+    WHERE g.project_id = %(project)s AND g.status = 'published' AND g.kind = 'semantic'
+      AND g.number > COALESCE((SELECT v.number FROM projects_guidelineversion v WHERE v.id = %(version)s), 0)
+"""
+
 # The annotation, the assignment's end and the item's counter, in one statement.
-_SUBMIT = """
+_SUBMIT = f"""
     WITH finished AS (
         UPDATE projects_assignment SET status = 'submitted', finished_at = %(now)s, draft = NULL
         WHERE id = %(assignment)s
@@ -97,8 +106,8 @@ _SUBMIT = """
         (project_id, item_id, assignment_id, annotator_id, result, guideline_version_id, time_spent_ms,
          status, needs_rereview, created_at, updated_at)
     VALUES (%(project)s, %(item)s, %(assignment)s, %(annotator)s, %(result)s::jsonb, %(version)s,
-            %(spent)s, 'submitted', false, %(now)s, %(now)s)
-    RETURNING id, (SELECT completed_count FROM item_count)
+            %(spent)s, 'submitted', EXISTS ({_NEWER_SEMANTIC}), %(now)s, %(now)s)
+    RETURNING id, (SELECT completed_count FROM item_count), needs_rereview
 """
 
 # Every submission of a project writes this one row: run last, so that its lock is held through
@@ -441,7 +450,7 @@ def assignment_submit(
                 "now": now,
             },
         )
-        annotation_id, completed = cursor.fetchone()
+        annotation_id, completed, needs_rereview = cursor.fetchone()
         annotation = Annotation(
             pk=annotation_id,
             project=project,
@@ -451,6 +460,7 @@ def assignment_submit(
             result=canonical,
             guideline_version_id=version_id,
             time_spent_ms=spent,
+            needs_rereview=needs_rereview,
             created_at=now,
             updated_at=now,
         )

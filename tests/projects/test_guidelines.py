@@ -107,3 +107,27 @@ def test_manager_edits_previews_and_publishes_in_the_page(acme, project):
     )
     connection.set_tenant(acme.workspace)
     assert GuidelineVersion.objects.get(project=project).status == "published"
+
+
+def test_work_leased_before_a_semantic_change_and_submitted_after_it_needs_rereview(
+    acme, project, annotators, published_guideline
+):
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
+    before = task_next(project=project, annotator=person)
+    editorial = guideline_draft_save(actor=manager, project=project, body="typo fixed", changelog="typo")
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=editorial.pk)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=before.assignment.pk, result=pairwise_result()
+    )
+    assert Annotation.objects.get(pk=annotation.pk).needs_rereview is False  # an editorial change only
+    guideline_acknowledge(user=person, project=project, version_id=editorial.pk)
+    leased = task_next(project=project, annotator=person)
+    semantic = guideline_draft_save(
+        actor=manager, project=project, body="ties are now forbidden", changelog="no ties", kind="semantic"
+    )
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    late = assignment_submit(annotator=person, assignment_id=leased.assignment.pk, result=pairwise_result())
+    assert late.needs_rereview is True
+    assert Annotation.objects.get(pk=late.pk).needs_rereview is True
+    assert Annotation.objects.get(pk=late.pk).guideline_version_id == editorial.pk
