@@ -142,7 +142,10 @@ def project_update(*, actor: User, workspace: Workspace, project: Project, **cha
     project.updated_at = timezone.now()
     project.save()
     if overlap_changed:  # items open under the old overlap may be full under the new one, and back
-        Item.objects.filter(project=project).update(is_open=Q(assigned_count__lt=project.overlap))
+        # Gold items are never open: the queue mixes them in at the gold rate, whatever the overlap.
+        Item.objects.filter(project=project, is_gold=False).update(
+            is_open=Q(assigned_count__lt=project.overlap)
+        )
     audit_record(
         actor=actor,
         action="project.updated",

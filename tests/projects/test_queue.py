@@ -425,3 +425,24 @@ def test_the_last_free_slot_is_waited_for_not_skipped(committed_project, django_
         task = task_next(project=project, annotator=people[0])
         holder.join(timeout=30)
         assert task is not None and task.item.pk == last.pk
+
+
+def test_changing_the_overlap_leaves_gold_items_out_of_the_open_queue(acme, project, annotators):
+    from projects.services.imports import items_import
+    from projects.services.projects import project_update
+    from tests.projects.conftest import pairwise_items
+
+    gold = {**pairwise_items(1, start=100)[0], "is_gold": True, "gold_answer": pairwise_result()}
+    items_import(project=project, records=[gold])
+    project = project_update(
+        actor=acme.users["client_manager"], workspace=acme.workspace, project=project, overlap=3
+    )
+    assert not Item.objects.get(external_id="item-100").is_open
+    assert project.gold_rate == 0
+    handed = set()
+    for person in annotators:
+        while (task := task_next(project=project, annotator=person)) is not None:
+            handed.add(task.item.external_id)
+            assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    assert "item-100" not in handed  # the gold rate is 0: no gold item is served
+    assert len(handed) == 5
