@@ -65,7 +65,7 @@ def _settings_clean(values: dict, *, item_fields: dict) -> dict:
                 value = Decimal(str(values[rate]))
             except InvalidOperation:
                 value = Decimal(-1)
-            if not Decimal(0) <= value <= Decimal(1):
+            if not value.is_finite() or not Decimal(0) <= value <= Decimal(1):
                 errors[rate] = ["A rate is a fraction between 0 and 1."]
             clean[rate] = value
     if "priority" in values:

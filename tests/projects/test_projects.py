@@ -100,6 +100,19 @@ def test_project_api_create_and_errors(acme):
     assert Project.objects.get(pk=good.json()["id"]).overlap == 3
 
 
+@pytest.mark.parametrize("rate", ["NaN", "sNaN", "Infinity", "-inf"])
+def test_a_rate_that_is_not_a_number_is_a_400_naming_it(acme, project, rate):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.patch(
+        f"/api/v1/projects/{project.pk}/",
+        {"gold_rate": rate, "audit_rate": rate},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_project"
+    assert set(response.json()["fields"]) == {"gold_rate", "audit_rate"}
+
+
 def test_annotators_see_only_their_projects(acme, project, annotators):
     from projects.models import Staffing
 
