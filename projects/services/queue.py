@@ -478,6 +478,12 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
             code="reason_required",
             fields={"reason": ["This field is required."]},
         )
+    if "\x00" in reason:
+        raise DomainError(
+            "The reason cannot be stored.",
+            code="invalid_reason",
+            fields={"reason": ["Must not contain a NUL character (\\u0000)."]},
+        )
     with connection.cursor() as cursor:
         assignment = _locked_assignment(cursor, annotator, assignment_id)
     if assignment.status != Assignment.Status.LEASED:

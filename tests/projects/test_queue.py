@@ -446,3 +446,53 @@ def test_changing_the_overlap_leaves_gold_items_out_of_the_open_queue(acme, proj
             assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
     assert "item-100" not in handed  # the gold rate is 0: no gold item is served
     assert len(handed) == 5
+
+
+def test_text_the_database_cannot_store_is_a_400_not_a_server_error(acme, project, annotators):
+    """A NUL character in a result, a draft, a skip reason or a guideline is refused naming the
+    field; PostgreSQL stores none in text or jsonb."""
+    client = acme.client(annotators[0])
+    connection.set_schema_to_public()
+    task = client.post(f"/api/v1/projects/{project.pk}/tasks/next/").json()
+    assignment_id = task["assignment"]["id"]
+    connection.set_schema_to_public()
+    submitted = client.post(
+        f"/api/v1/assignments/{assignment_id}/submit/",
+        {"result": {**pairwise_result(), "rationale": "see \x00 here"}},
+        content_type="application/json",
+    )
+    assert submitted.status_code == 400
+    assert submitted.json()["code"] == "invalid_result"
+    assert set(submitted.json()["fields"]) == {"rationale"}
+    connection.set_schema_to_public()
+    drafted = client.put(
+        f"/api/v1/assignments/{assignment_id}/draft/",
+        {"draft": {"rationale": "see \x00 here"}},
+        content_type="application/json",
+    )
+    assert drafted.status_code == 400
+    assert set(drafted.json()["fields"]) == {"draft"}
+    connection.set_schema_to_public()
+    skipped = client.post(
+        f"/api/v1/assignments/{assignment_id}/skip/", {"reason": "odd \x00"}, content_type="application/json"
+    )
+    assert skipped.status_code == 400
+    assert set(skipped.json()["fields"]) == {"reason"}
+    connection.set_schema_to_public()
+    saved = acme.client(acme.users[Role.CLIENT_MANAGER]).post(
+        f"/api/v1/projects/{project.pk}/guidelines/",
+        {"body": "Rules \x00", "changelog": "first"},
+        content_type="application/json",
+    )
+    assert saved.status_code == 400
+    assert set(saved.json()["fields"]) == {"body"}
+    connection.set_tenant(acme.workspace)
+    assert Assignment.objects.get(pk=assignment_id).status == "leased"
+    # The six characters \\u0000 are ordinary text.
+    connection.set_schema_to_public()
+    drafted = client.put(
+        f"/api/v1/assignments/{assignment_id}/draft/",
+        {"draft": {"rationale": "see \\u0000 here"}},
+        content_type="application/json",
+    )
+    assert drafted.status_code == 204
