@@ -47,6 +47,15 @@ ANNOTATORS = frozenset({Role.ANNOTATOR})
 PAGE_MAX = 500
 
 
+def body_of(request) -> dict:
+    """The request's JSON object; a 400 when the body is some other JSON value (a list, a string)."""
+    if not isinstance(request.data, dict):
+        raise DomainError(
+            "The request body must be a JSON object.", fields={"body": ["Send an object of fields."]}
+        )
+    return request.data
+
+
 class ProjectApi(WorkspaceApi):
     """Base for endpoints under /api/v1/projects/<project_id>/: the project must be visible."""
 
@@ -104,7 +113,7 @@ class ProjectStatusApi(ProjectApi):
             actor=request.user,
             workspace=self.workspace,
             project=self.project(),
-            status=str(request.data.get("status", "")),
+            status=str(body_of(request).get("status", "")),
         )
         return Response(ProjectSerializer(project).data)
 
@@ -136,7 +145,7 @@ class ItemListApi(ProjectApi):
         return Response({"results": ItemSerializer(items, many=True).data, "next_after": next_after})
 
     def post(self, request, project_id: int):
-        result = items_import(project=self.project(), records=request.data.get("items"))
+        result = items_import(project=self.project(), records=body_of(request).get("items"))
         return Response(
             {"received": result.total, "created": result.created, "duplicates": result.duplicates},
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
@@ -183,15 +192,16 @@ class GuidelineListApi(ProjectApi):
         return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
 
     def post(self, request, project_id: int):
-        body = request.data.get("body", "")
+        data = body_of(request)
+        body = data.get("body", "")
         if not isinstance(body, str):
             raise DomainError("body is markdown text.", fields={"body": ["A string."]})
         version = guideline_draft_save(
             actor=request.user,
             project=self.project(),
             body=body,
-            changelog=str(request.data.get("changelog", "")),
-            kind=str(request.data.get("kind", "editorial")),
+            changelog=str(data.get("changelog", "")),
+            kind=str(data.get("kind", "editorial")),
         )
         return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -313,7 +323,9 @@ class AssignmentSkipApi(WorkspaceApi):
 
     def post(self, request, assignment_id: int):
         assignment_skip(
-            annotator=request.user, assignment_id=assignment_id, reason=str(request.data.get("reason", ""))
+            annotator=request.user,
+            assignment_id=assignment_id,
+            reason=str(body_of(request).get("reason", "")),
         )
         return Response({"skipped": assignment_id})
 
@@ -323,7 +335,7 @@ class AssignmentDraftApi(WorkspaceApi):
 
     def put(self, request, assignment_id: int):
         assignment_draft_save(
-            annotator=request.user, assignment_id=assignment_id, draft=request.data.get("draft")
+            annotator=request.user, assignment_id=assignment_id, draft=body_of(request).get("draft")
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
