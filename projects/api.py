@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFoundError
 from projects import selectors
 from projects.serializers import (
     AnnotationSerializer,
@@ -182,13 +182,20 @@ class ImportDetailApi(ProjectApi):
         return Response(ImportJobSerializer(job).data)
 
 
+def guideline_versions_visible(view: ProjectApi, project) -> list:
+    """The project's guideline versions the caller may read: annotators and auditors see the
+    published ones only, never the draft."""
+    versions = selectors.guideline_versions(project=project)
+    if view.membership is not None and view.membership.role not in READERS:
+        versions = [v for v in versions if v.status == v.Status.PUBLISHED]
+    return versions
+
+
 class GuidelineListApi(ProjectApi):
     roles = {"GET": ALL_ROLES, "POST": MANAGERS}
 
     def get(self, request, project_id: int):
-        versions = selectors.guideline_versions(project=self.project())
-        if self.membership is not None and self.membership.role not in READERS:
-            versions = [v for v in versions if v.status == v.Status.PUBLISHED]
+        versions = guideline_versions_visible(self, self.project())
         return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
 
     def post(self, request, project_id: int):
@@ -232,16 +239,15 @@ class GuidelineDiffApi(ProjectApi):
     roles = ALL_ROLES
 
     def get(self, request, project_id: int):
-        project = self.project()
-        versions = selectors.guideline_versions(project=project)
+        versions = {v.number: v for v in guideline_versions_visible(self, self.project())}
         if not versions:
             raise DomainError("This project has no guideline versions yet.", code="no_guidelines")
-        latest = versions[0].number
-        to = query_int(request, "to", latest)
-        newer = selectors.guideline_version_get(project=project, number=to)
-        older = selectors.guideline_version_get(
-            project=project, number=query_int(request, "from", max(1, to - 1))
-        )
+        to = query_int(request, "to", max(versions))
+        start = query_int(request, "from", max(1, to - 1))
+        for number in (to, start):
+            if number not in versions:
+                raise NotFoundError(f"No guideline version {number}.")
+        newer, older = versions[to], versions[start]
         return Response({"from": older.number, "to": newer.number, "lines": guideline_diff(older, newer)})
 
 

@@ -131,3 +131,25 @@ def test_work_leased_before_a_semantic_change_and_submitted_after_it_needs_rerev
     assert late.needs_rereview is True
     assert Annotation.objects.get(pk=late.pk).needs_rereview is True
     assert Annotation.objects.get(pk=late.pk).guideline_version_id == editorial.pk
+
+
+def test_annotators_cannot_read_the_draft_through_a_diff(acme, project, annotators, published_guideline):
+    manager = acme.users[Role.CLIENT_MANAGER]
+    guideline_draft_save(actor=manager, project=project, body="Unreleased rule: say SECRET", changelog="wip")
+    annotator = acme.client(annotators[0])
+    connection.set_schema_to_public()
+    response = annotator.get(f"/api/v1/projects/{project.pk}/guidelines/diff/?from=1&to=2")
+    assert response.status_code == 404
+    assert "SECRET" not in response.content.decode()
+    connection.set_schema_to_public()
+    latest = annotator.get(f"/api/v1/projects/{project.pk}/guidelines/diff/").json()
+    assert (latest["from"], latest["to"]) == (1, 1)
+    connection.set_schema_to_public()
+    page = annotator.get(f"/projects/{project.pk}/guidelines/?from=1&to=2")
+    assert page.status_code == 200 and "SECRET" not in page.content.decode()
+    connection.set_schema_to_public()
+    managed = acme.client(manager).get(f"/api/v1/projects/{project.pk}/guidelines/diff/?from=1&to=2")
+    assert any("SECRET" in line["text"] for line in managed.json()["lines"])
+    connection.set_schema_to_public()
+    page = acme.client(manager).get(f"/projects/{project.pk}/guidelines/?from=1&to=2")
+    assert "SECRET" in page.content.decode()
