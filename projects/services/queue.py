@@ -37,6 +37,7 @@ from projects.models import (
     GuidelineVersion,
     Item,
     Project,
+    Staffing,
 )
 from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
 from projects.services.guidelines import guideline_current
@@ -272,6 +273,13 @@ def _uses_response_order(project: Project) -> bool:
 def task_next(*, project: Project, annotator: User) -> Task | None:
     """The annotator's current lease on the project, or a new one; None when nothing is left."""
     if project.status != Project.Status.ACTIVE:
+        # Whether a project is paused or over is for its people to hear: anyone else gets the
+        # same 404 as for an active project they are not on.
+        staffed = Staffing.objects.filter(
+            project=project, user=annotator, role=Staffing.Role.ANNOTATOR, removed_at__isnull=True
+        )
+        if not staffed.exists():
+            raise NotFoundError("You are not staffed on this project.")
         raise ConflictError(
             NOT_ACTIVE_MESSAGES[project.status],
             code="project_not_active",

@@ -171,6 +171,16 @@ def test_only_staffed_annotators_of_active_projects(acme, project, annotators):
     assert error.value.code == "project_not_active"
     assert error.value.fields == {"status": ["paused"]}
     assert "paused" in error.value.message
+    # Someone not on the project learns nothing of its state: the same 404 as when it was active.
+    from tenants.models import Membership, User
+
+    outsider = User.objects.create_user(email="not-on-it@acme.test", password="x-Pass-1234")
+    Membership.objects.create(user=outsider, workspace=acme.workspace, role=Role.ANNOTATOR)
+    with pytest.raises(NotFoundError):
+        task_next(project=project, annotator=outsider)
+    connection.set_schema_to_public()
+    response = acme.client(outsider).post(f"/api/v1/projects/{project.pk}/tasks/next/")
+    assert response.status_code == 404
 
 
 def test_guideline_gate_and_stamping(project, annotators, published_guideline):
