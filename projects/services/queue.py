@@ -40,6 +40,7 @@ from projects.models import (
     Staffing,
 )
 from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
+from projects.selectors import guideline_acknowledged
 from projects.services.guidelines import guideline_current
 from reviews.selectors import STAFFING_GATES_SQL
 from reviews.services.intake import annotation_intake
@@ -546,6 +547,13 @@ def annotation_revise(
         created_at=annotation.updated_at,
     )
     current = guideline_current(annotation.project)
+    if current is not None and not guideline_acknowledged(user=annotator, version=current):
+        # The edit is stamped with the current version and clears a re-review flag: only for
+        # someone who has read it, as for new work.
+        raise GuidelineAcknowledgementRequired(
+            f"Read and acknowledge guideline version {current.number} before editing your work.",
+            fields={"guideline_version": [str(current.number)]},
+        )
     annotation.result = canonical
     annotation.guideline_version = current or annotation.guideline_version
     annotation.time_spent_ms = annotation.time_spent_ms + _time_spent(time_spent_ms)

@@ -153,3 +153,33 @@ def test_annotators_cannot_read_the_draft_through_a_diff(acme, project, annotato
     connection.set_schema_to_public()
     page = acme.client(manager).get(f"/projects/{project.pk}/guidelines/?from=1&to=2")
     assert "SECRET" in page.content.decode()
+
+
+def test_editing_after_a_semantic_change_needs_the_new_version_acknowledged(
+    acme, project, annotators, published_guideline
+):
+    """An edit is stamped with the current version and clears the re-review flag, so the annotator
+    must have read that version first, as for new work."""
+    from projects.services.queue import annotation_revise
+
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    semantic = guideline_draft_save(
+        actor=manager, project=project, body="ties are now forbidden", changelog="no ties", kind="semantic"
+    )
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    with pytest.raises(ConflictError) as error:
+        annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
+    assert error.value.code == "guideline_ack_required"
+    annotation.refresh_from_db()
+    assert annotation.needs_rereview is True
+    assert annotation.guideline_version_id == published_guideline.pk
+    assert not annotation.revisions.exists()
+    guideline_acknowledge(user=person, project=project, version_id=semantic.pk)
+    revised = annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
+    assert revised.needs_rereview is False
+    assert revised.guideline_version_id == semantic.pk
