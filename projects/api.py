@@ -331,7 +331,7 @@ class AssignmentSkipApi(WorkspaceApi):
         assignment_skip(
             annotator=request.user,
             assignment_id=assignment_id,
-            reason=str(body_of(request).get("reason", "")),
+            reason=str(body_of(request).get("reason") or ""),
         )
         return Response({"skipped": assignment_id})
 
