@@ -47,6 +47,7 @@ from reviews.services.intake import annotation_intake
 from tenants.models import User
 
 MAX_TIME_SPENT_MS = 24 * 3600 * 1000
+MAX_TOTAL_TIME_MS = 2**31 - 1  # an annotation's time over all its edits: the integer column's range
 ORDERED_KINDS = {"pairwise", "ranking"}
 
 _PICK = """
@@ -556,7 +557,8 @@ def annotation_revise(
         )
     annotation.result = canonical
     annotation.guideline_version = current or annotation.guideline_version
-    annotation.time_spent_ms = annotation.time_spent_ms + _time_spent(time_spent_ms)
+    # Every edit adds its time; the total stays within what the column holds (about 24 days).
+    annotation.time_spent_ms = min(annotation.time_spent_ms + _time_spent(time_spent_ms), MAX_TOTAL_TIME_MS)
     annotation.needs_rereview = False if current else annotation.needs_rereview
     annotation.updated_at = timezone.now()
     annotation.save()

@@ -518,3 +518,24 @@ def test_a_null_skip_reason_is_no_reason(acme, project, annotators):
     assert response.json()["code"] == "reason_required"
     connection.set_tenant(acme.workspace)
     assert Assignment.objects.get(pk=task.assignment.pk).status == "leased"
+
+
+def test_time_spent_over_many_edits_stays_within_range(project, annotators):
+    from projects.services.queue import MAX_TIME_SPENT_MS, MAX_TOTAL_TIME_MS
+
+    person = annotators[0]
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person,
+        assignment_id=task.assignment.pk,
+        result=pairwise_result(),
+        time_spent_ms=MAX_TIME_SPENT_MS,
+    )
+    for choice in "BA" * 13:  # 27 days reported in all
+        annotation_revise(
+            annotator=person,
+            annotation_id=annotation.pk,
+            result=pairwise_result(choice),
+            time_spent_ms=MAX_TIME_SPENT_MS,
+        )
+    assert Annotation.objects.get(pk=annotation.pk).time_spent_ms == MAX_TOTAL_TIME_MS
