@@ -9,7 +9,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
-from portal.errors import DomainError
+from portal.errors import DomainError, NotFoundError
 from projects import selectors
 from projects.serializers import (
     AnnotationSerializer,
@@ -45,6 +45,15 @@ from workforce.selectors import roster
 READERS = frozenset({Role.CLIENT_MANAGER, Role.CLIENT_VIEWER})
 ANNOTATORS = frozenset({Role.ANNOTATOR})
 PAGE_MAX = 500
+
+
+def body_of(request) -> dict:
+    """The request's JSON object; a 400 when the body is some other JSON value (a list, a string)."""
+    if not isinstance(request.data, dict):
+        raise DomainError(
+            "The request body must be a JSON object.", fields={"body": ["Send an object of fields."]}
+        )
+    return request.data
 
 
 class ProjectApi(WorkspaceApi):
@@ -104,7 +113,7 @@ class ProjectStatusApi(ProjectApi):
             actor=request.user,
             workspace=self.workspace,
             project=self.project(),
-            status=str(request.data.get("status", "")),
+            status=str(body_of(request).get("status", "")),
         )
         return Response(ProjectSerializer(project).data)
 
@@ -136,7 +145,7 @@ class ItemListApi(ProjectApi):
         return Response({"results": ItemSerializer(items, many=True).data, "next_after": next_after})
 
     def post(self, request, project_id: int):
-        result = items_import(project=self.project(), records=request.data.get("items"))
+        result = items_import(project=self.project(), records=body_of(request).get("items"))
         return Response(
             {"received": result.total, "created": result.created, "duplicates": result.duplicates},
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
@@ -173,25 +182,33 @@ class ImportDetailApi(ProjectApi):
         return Response(ImportJobSerializer(job).data)
 
 
+def guideline_versions_visible(view: ProjectApi, project) -> list:
+    """The project's guideline versions the caller may read: annotators and auditors see the
+    published ones only, never the draft."""
+    versions = selectors.guideline_versions(project=project)
+    if view.membership is not None and view.membership.role not in READERS:
+        versions = [v for v in versions if v.status == v.Status.PUBLISHED]
+    return versions
+
+
 class GuidelineListApi(ProjectApi):
     roles = {"GET": ALL_ROLES, "POST": MANAGERS}
 
     def get(self, request, project_id: int):
-        versions = selectors.guideline_versions(project=self.project())
-        if self.membership is not None and self.membership.role not in READERS:
-            versions = [v for v in versions if v.status == v.Status.PUBLISHED]
+        versions = guideline_versions_visible(self, self.project())
         return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
 
     def post(self, request, project_id: int):
-        body = request.data.get("body", "")
+        data = body_of(request)
+        body = data.get("body", "")
         if not isinstance(body, str):
             raise DomainError("body is markdown text.", fields={"body": ["A string."]})
         version = guideline_draft_save(
             actor=request.user,
             project=self.project(),
             body=body,
-            changelog=str(request.data.get("changelog", "")),
-            kind=str(request.data.get("kind", "editorial")),
+            changelog=str(data.get("changelog", "")),
+            kind=str(data.get("kind", "editorial")),
         )
         return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -222,16 +239,15 @@ class GuidelineDiffApi(ProjectApi):
     roles = ALL_ROLES
 
     def get(self, request, project_id: int):
-        project = self.project()
-        versions = selectors.guideline_versions(project=project)
+        versions = {v.number: v for v in guideline_versions_visible(self, self.project())}
         if not versions:
             raise DomainError("This project has no guideline versions yet.", code="no_guidelines")
-        latest = versions[0].number
-        to = query_int(request, "to", latest)
-        newer = selectors.guideline_version_get(project=project, number=to)
-        older = selectors.guideline_version_get(
-            project=project, number=query_int(request, "from", max(1, to - 1))
-        )
+        to = query_int(request, "to", max(versions))
+        start = query_int(request, "from", max(1, to - 1))
+        for number in (to, start):
+            if number not in versions:
+                raise NotFoundError(f"No guideline version {number}.")
+        newer, older = versions[to], versions[start]
         return Response({"from": older.number, "to": newer.number, "lines": guideline_diff(older, newer)})
 
 
@@ -313,7 +329,9 @@ class AssignmentSkipApi(WorkspaceApi):
 
     def post(self, request, assignment_id: int):
         assignment_skip(
-            annotator=request.user, assignment_id=assignment_id, reason=str(request.data.get("reason", ""))
+            annotator=request.user,
+            assignment_id=assignment_id,
+            reason=str(body_of(request).get("reason") or ""),
         )
         return Response({"skipped": assignment_id})
 
@@ -323,7 +341,7 @@ class AssignmentDraftApi(WorkspaceApi):
 
     def put(self, request, assignment_id: int):
         assignment_draft_save(
-            annotator=request.user, assignment_id=assignment_id, draft=request.data.get("draft")
+            annotator=request.user, assignment_id=assignment_id, draft=body_of(request).get("draft")
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

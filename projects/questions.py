@@ -50,6 +50,16 @@ def _listing(values: list) -> str:
     return ", ".join(str(value) for value in values)
 
 
+NUL_MESSAGE = "must not contain a NUL character (\\u0000)"
+
+
+def _no_nul(text: str, path: str) -> str:
+    """Text that can be stored: PostgreSQL keeps no NUL character in text or jsonb."""
+    if "\x00" in text:
+        raise _Invalid(path, NUL_MESSAGE)
+    return text
+
+
 def _reject_unknown(entry: dict, allowed: tuple[str, ...], path: str) -> None:
     unknown = [name for name in entry if name not in allowed]
     if unknown:
@@ -83,7 +93,7 @@ def _read_text(definition: dict, name: str, path: str, *, required: bool = True)
         return None
     if not isinstance(value, str) or not value.strip():
         raise _Invalid(f"{path}.{name}", "must be a non-empty string")
-    return value.strip()
+    return _no_nul(value.strip(), f"{path}.{name}")
 
 
 def _read_field(definition: dict, name: str, path: str, *, required: bool = True) -> str | None:
@@ -111,6 +121,7 @@ def _read_choices(definition: dict, name: str, path: str, *, minimum: int, noun:
         value = entry.get("value")
         if not isinstance(value, str) or not value.strip():
             raise _Invalid(f"{where}.value", "must be a non-empty string")
+        _no_nul(value, f"{where}.value")
         if any(choice["value"] == value for choice in choices):
             raise _Invalid(f"{where}.value", f"'{value}' is used twice")
         choices.append({"value": value, "label": _read_text(entry, "label", where)})
@@ -423,7 +434,7 @@ def _text_answer(question: Question, answer: Any, path: str, item: _Item) -> str
         )
     if len(answer) > question["max_length"]:
         raise _Invalid(path, f"must be at most {question['max_length']} characters")
-    return answer
+    return _no_nul(answer, path)
 
 
 def _spans_answer(question: Question, answer: Any, path: str, item: _Item) -> list[dict]:
@@ -473,6 +484,8 @@ def _judgments(
         reason = entry.get("reason")
         if reason is not None and (not isinstance(reason, str) or len(reason) > REASON_MAX_LENGTH):
             raise _Invalid(f"{where}.reason", f"must be text of at most {REASON_MAX_LENGTH} characters")
+        if reason is not None:
+            _no_nul(reason, f"{where}.reason")
         reason = (reason or "").strip() or None
         if reason is None and value in question["reason_required_for"]:
             raise _Invalid(f"{where}.reason", f"a reason is required for '{value}'")
@@ -667,9 +680,18 @@ def payload_displayed(payload: dict, response_order: list[int] | None) -> dict:
 MAX_DRAFT_CHARS = 200_000
 
 
+# A NUL character as JSON writes it: \u0000 after an even number of backslashes (after an odd
+# number it is the text "\u0000").
+_JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def draft_size_check(draft) -> None:
-    """Every autosaved draft (queue tasks, calibration items, qualification tests) has one bound."""
-    if len(json.dumps(draft)) > MAX_DRAFT_CHARS:
+    """Every autosaved draft (queue tasks, calibration items, qualification tests) has one bound,
+    and holds nothing the database cannot store."""
+    text = json.dumps(draft)
+    if len(text) > MAX_DRAFT_CHARS:
         raise DomainError(
             "The draft is too large.", fields={"draft": [f"At most {MAX_DRAFT_CHARS} characters."]}
         )
+    if "\\u0000" in text and _JSON_NUL.search(text):
+        raise DomainError("The draft cannot be stored.", fields={"draft": [f"It {NUL_MESSAGE}."]})

@@ -296,12 +296,13 @@ class GuidelineView(ProjectPage):
         numbers = [v.number for v in versions]
         query = self.request.GET
         if query.get("from") and query.get("to"):
+            shown_versions = {v.number: v for v in versions}  # a draft only to those who see it
             try:
-                older = selectors.guideline_version_get(project=project, number=int(query["from"]))
-                newer = selectors.guideline_version_get(project=project, number=int(query["to"]))
-                diff = guideline_diff(older, newer)
-            except (ValueError, NotFoundError):
+                older, newer = shown_versions[int(query["from"])], shown_versions[int(query["to"])]
+            except (ValueError, KeyError):
                 diff = None
+            else:
+                diff = guideline_diff(older, newer)
         return super().get_context_data(
             project=project,
             versions=versions,

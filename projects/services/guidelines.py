@@ -100,6 +100,12 @@ def guideline_draft_save(
     """Create or update the project's single draft version."""
     if len(body or "") > MAX_BODY:
         raise DomainError("The guideline is too long.", fields={"body": [f"At most {MAX_BODY} characters."]})
+    nul = [name for name, text in (("body", body), ("changelog", changelog)) if "\x00" in (text or "")]
+    if nul:
+        raise DomainError(
+            "The guideline cannot be stored.",
+            fields={name: ["Must not contain a NUL character (\\u0000)."] for name in nul},
+        )
     if kind not in GuidelineVersion.Kind.values:
         raise DomainError(
             f"'{kind}' is not a kind of change.",

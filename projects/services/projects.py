@@ -65,7 +65,7 @@ def _settings_clean(values: dict, *, item_fields: dict) -> dict:
                 value = Decimal(str(values[rate]))
             except InvalidOperation:
                 value = Decimal(-1)
-            if not Decimal(0) <= value <= Decimal(1):
+            if not value.is_finite() or not Decimal(0) <= value <= Decimal(1):
                 errors[rate] = ["A rate is a fraction between 0 and 1."]
             clean[rate] = value
     if "priority" in values:
@@ -142,7 +142,10 @@ def project_update(*, actor: User, workspace: Workspace, project: Project, **cha
     project.updated_at = timezone.now()
     project.save()
     if overlap_changed:  # items open under the old overlap may be full under the new one, and back
-        Item.objects.filter(project=project).update(is_open=Q(assigned_count__lt=project.overlap))
+        # Gold items are never open: the queue mixes them in at the gold rate, whatever the overlap.
+        Item.objects.filter(project=project, is_gold=False).update(
+            is_open=Q(assigned_count__lt=project.overlap)
+        )
     audit_record(
         actor=actor,
         action="project.updated",

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import orjson
@@ -37,14 +37,17 @@ from projects.models import (
     GuidelineVersion,
     Item,
     Project,
+    Staffing,
 )
 from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
+from projects.selectors import guideline_acknowledged
 from projects.services.guidelines import guideline_current
 from reviews.selectors import STAFFING_GATES_SQL
 from reviews.services.intake import annotation_intake
 from tenants.models import User
 
 MAX_TIME_SPENT_MS = 24 * 3600 * 1000
+MAX_TOTAL_TIME_MS = 2**31 - 1  # an annotation's time over all its edits: the integer column's range
 ORDERED_KINDS = {"pairwise", "ranking"}
 
 _PICK = """
@@ -84,8 +87,17 @@ _LEASE = """
     RETURNING id
 """
 
+# Whether a semantic guideline version newer than the one the lease was taken under (or any, for
+# a lease taken under none) has been published since: work submitted under it needs re-review, as
+# publishing flagged the annotations that existed then.
+_NEWER_SEMANTIC = """
+    SELECT 1 FROM projects_guidelineversion g
+    WHERE g.project_id = %(project)s AND g.status = 'published' AND g.kind = 'semantic'
+      AND g.number > COALESCE((SELECT v.number FROM projects_guidelineversion v WHERE v.id = %(version)s), 0)
+"""
+
 # The annotation, the assignment's end and the item's counter, in one statement.
-_SUBMIT = """
+_SUBMIT = f"""
     WITH finished AS (
         UPDATE projects_assignment SET status = 'submitted', finished_at = %(now)s, draft = NULL
         WHERE id = %(assignment)s
@@ -97,8 +109,8 @@ _SUBMIT = """
         (project_id, item_id, assignment_id, annotator_id, result, guideline_version_id, time_spent_ms,
          status, needs_rereview, created_at, updated_at)
     VALUES (%(project)s, %(item)s, %(assignment)s, %(annotator)s, %(result)s::jsonb, %(version)s,
-            %(spent)s, 'submitted', false, %(now)s, %(now)s)
-    RETURNING id, (SELECT completed_count FROM item_count)
+            %(spent)s, 'submitted', EXISTS ({_NEWER_SEMANTIC}), %(now)s, %(now)s)
+    RETURNING id, (SELECT completed_count FROM item_count), needs_rereview
 """
 
 # Every submission of a project writes this one row: run last, so that its lock is held through
@@ -108,8 +120,8 @@ _PROJECT_COUNT = "UPDATE projects_project SET annotations_count = annotations_co
 
 _EXPIRE = """
     WITH expired AS (
-        UPDATE projects_assignment SET status = 'expired', finished_at = now()
-        WHERE status = 'leased' AND expires_at < now() {scope}
+        UPDATE projects_assignment SET status = 'expired', finished_at = %(now)s
+        WHERE status = 'leased' AND expires_at < %(now)s {scope}
         RETURNING item_id
     ), freed AS (
         SELECT item_id, count(*) AS n FROM expired GROUP BY item_id
@@ -163,13 +175,16 @@ _GATES = f"""
     SELECT s.id, s.queue_cursor, {STAFFING_GATES_SQL["paused"]}, {STAFFING_GATES_SQL["calibrating"]},
            g.id, g.number,
            EXISTS (SELECT 1 FROM projects_guidelineacknowledgement k WHERE k.version_id = g.id AND k.user_id = s.user_id),
-           (SELECT a.id FROM projects_assignment a
-            WHERE a.project_id = s.project_id AND a.annotator_id = s.user_id AND a.status = 'leased')
+           l.id, l.expires_at
     FROM projects_staffing s
     LEFT JOIN LATERAL (
         SELECT id, number FROM projects_guidelineversion
         WHERE project_id = s.project_id AND status = 'published' ORDER BY number DESC LIMIT 1
     ) g ON true
+    LEFT JOIN LATERAL (
+        SELECT a.id, a.expires_at FROM projects_assignment a
+        WHERE a.project_id = s.project_id AND a.annotator_id = s.user_id AND a.status = 'leased'
+    ) l ON true
     WHERE s.project_id = %s AND s.user_id = %s AND s.role = 'annotator' AND s.removed_at IS NULL
     LIMIT 1
 """
@@ -181,6 +196,7 @@ class Gates:
     queue_cursor: int
     version: GuidelineVersion | None
     live_lease_id: int | None
+    live_lease_expires_at: datetime | None
 
 
 def _gates_pass(cursor, project: Project, annotator: User) -> Gates:
@@ -189,7 +205,17 @@ def _gates_pass(cursor, project: Project, annotator: User) -> Gates:
     row = cursor.fetchone()
     if row is None:
         raise NotFoundError("You are not staffed on this project.")
-    staffing_id, queue_cursor, paused, calibrating, version_id, number, acknowledged, lease_id = row
+    (
+        staffing_id,
+        queue_cursor,
+        paused,
+        calibrating,
+        version_id,
+        number,
+        acknowledged,
+        lease_id,
+        lease_ends,
+    ) = row
     if paused:
         raise AnnotatorPaused(
             "Your work on this project is paused: your quality fell under the project's threshold. "
@@ -206,14 +232,22 @@ def _gates_pass(cursor, project: Project, annotator: User) -> Gates:
             fields={"guideline_version": [str(number)]},
         )
     version = GuidelineVersion(pk=version_id, project=project, number=number) if version_id else None
-    return Gates(staffing_id=staffing_id, queue_cursor=queue_cursor, version=version, live_lease_id=lease_id)
+    return Gates(
+        staffing_id=staffing_id,
+        queue_cursor=queue_cursor,
+        version=version,
+        live_lease_id=lease_id,
+        live_lease_expires_at=lease_ends,
+    )
 
 
 def leases_expire(*, project_id: int | None = None) -> int:
     """Return the slots of expired leases to the pool (in the current workspace)."""
-    scope = "AND project_id = %s" if project_id is not None else ""
+    # The application's clock, as submissions judge a lease by it: the database's now() is the
+    # start of the transaction, and a lease that has ended for one must have ended for the other.
+    scope = "AND project_id = %(project)s" if project_id is not None else ""
     with connection.cursor() as cursor:
-        cursor.execute(_EXPIRE.format(scope=scope), [project_id] if project_id is not None else [])
+        cursor.execute(_EXPIRE.format(scope=scope), {"now": timezone.now(), "project": project_id})
         return cursor.rowcount
 
 
@@ -241,6 +275,13 @@ def _uses_response_order(project: Project) -> bool:
 def task_next(*, project: Project, annotator: User) -> Task | None:
     """The annotator's current lease on the project, or a new one; None when nothing is left."""
     if project.status != Project.Status.ACTIVE:
+        # Whether a project is paused or over is for its people to hear: anyone else gets the
+        # same 404 as for an active project they are not on.
+        staffed = Staffing.objects.filter(
+            project=project, user=annotator, role=Staffing.Role.ANNOTATOR, removed_at__isnull=True
+        )
+        if not staffed.exists():
+            raise NotFoundError("You are not staffed on this project.")
         raise ConflictError(
             NOT_ACTIVE_MESSAGES[project.status],
             code="project_not_active",
@@ -250,8 +291,12 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
     with connection.cursor() as cursor:
         gates = _gates_pass(cursor, project, annotator)
         if gates.live_lease_id is not None:
-            current = Assignment.objects.select_related("item").get(pk=gates.live_lease_id)
-            return Task(assignment=current, item=current.item)
+            if gates.live_lease_expires_at >= timezone.now():
+                current = Assignment.objects.select_related("item").get(pk=gates.live_lease_id)
+                return Task(assignment=current, item=current.item)
+            # The lease ran out before beat reclaimed it: it has ended (its submission would be
+            # refused), so reclaim it now and hand out the next task instead of the dead one.
+            leases_expire(project_id=project.pk)
         version = gates.version
         params = {
             "project": project.pk,
@@ -415,7 +460,7 @@ def assignment_submit(
                 "now": now,
             },
         )
-        annotation_id, completed = cursor.fetchone()
+        annotation_id, completed, needs_rereview = cursor.fetchone()
         annotation = Annotation(
             pk=annotation_id,
             project=project,
@@ -425,6 +470,7 @@ def assignment_submit(
             result=canonical,
             guideline_version_id=version_id,
             time_spent_ms=spent,
+            needs_rereview=needs_rereview,
             created_at=now,
             updated_at=now,
         )
@@ -441,6 +487,12 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
             "Say why you skip this task.",
             code="reason_required",
             fields={"reason": ["This field is required."]},
+        )
+    if "\x00" in reason:
+        raise DomainError(
+            "The reason cannot be stored.",
+            code="invalid_reason",
+            fields={"reason": ["Must not contain a NUL character (\\u0000)."]},
         )
     with connection.cursor() as cursor:
         assignment = _locked_assignment(cursor, annotator, assignment_id)
@@ -496,9 +548,17 @@ def annotation_revise(
         created_at=annotation.updated_at,
     )
     current = guideline_current(annotation.project)
+    if current is not None and not guideline_acknowledged(user=annotator, version=current):
+        # The edit is stamped with the current version and clears a re-review flag: only for
+        # someone who has read it, as for new work.
+        raise GuidelineAcknowledgementRequired(
+            f"Read and acknowledge guideline version {current.number} before editing your work.",
+            fields={"guideline_version": [str(current.number)]},
+        )
     annotation.result = canonical
     annotation.guideline_version = current or annotation.guideline_version
-    annotation.time_spent_ms = annotation.time_spent_ms + _time_spent(time_spent_ms)
+    # Every edit adds its time; the total stays within what the column holds (about 24 days).
+    annotation.time_spent_ms = min(annotation.time_spent_ms + _time_spent(time_spent_ms), MAX_TOTAL_TIME_MS)
     annotation.needs_rereview = False if current else annotation.needs_rereview
     annotation.updated_at = timezone.now()
     annotation.save()

@@ -107,3 +107,79 @@ def test_manager_edits_previews_and_publishes_in_the_page(acme, project):
     )
     connection.set_tenant(acme.workspace)
     assert GuidelineVersion.objects.get(project=project).status == "published"
+
+
+def test_work_leased_before_a_semantic_change_and_submitted_after_it_needs_rereview(
+    acme, project, annotators, published_guideline
+):
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
+    before = task_next(project=project, annotator=person)
+    editorial = guideline_draft_save(actor=manager, project=project, body="typo fixed", changelog="typo")
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=editorial.pk)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=before.assignment.pk, result=pairwise_result()
+    )
+    assert Annotation.objects.get(pk=annotation.pk).needs_rereview is False  # an editorial change only
+    guideline_acknowledge(user=person, project=project, version_id=editorial.pk)
+    leased = task_next(project=project, annotator=person)
+    semantic = guideline_draft_save(
+        actor=manager, project=project, body="ties are now forbidden", changelog="no ties", kind="semantic"
+    )
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    late = assignment_submit(annotator=person, assignment_id=leased.assignment.pk, result=pairwise_result())
+    assert late.needs_rereview is True
+    assert Annotation.objects.get(pk=late.pk).needs_rereview is True
+    assert Annotation.objects.get(pk=late.pk).guideline_version_id == editorial.pk
+
+
+def test_annotators_cannot_read_the_draft_through_a_diff(acme, project, annotators, published_guideline):
+    manager = acme.users[Role.CLIENT_MANAGER]
+    guideline_draft_save(actor=manager, project=project, body="Unreleased rule: say SECRET", changelog="wip")
+    annotator = acme.client(annotators[0])
+    connection.set_schema_to_public()
+    response = annotator.get(f"/api/v1/projects/{project.pk}/guidelines/diff/?from=1&to=2")
+    assert response.status_code == 404
+    assert "SECRET" not in response.content.decode()
+    connection.set_schema_to_public()
+    latest = annotator.get(f"/api/v1/projects/{project.pk}/guidelines/diff/").json()
+    assert (latest["from"], latest["to"]) == (1, 1)
+    connection.set_schema_to_public()
+    page = annotator.get(f"/projects/{project.pk}/guidelines/?from=1&to=2")
+    assert page.status_code == 200 and "SECRET" not in page.content.decode()
+    connection.set_schema_to_public()
+    managed = acme.client(manager).get(f"/api/v1/projects/{project.pk}/guidelines/diff/?from=1&to=2")
+    assert any("SECRET" in line["text"] for line in managed.json()["lines"])
+    connection.set_schema_to_public()
+    page = acme.client(manager).get(f"/projects/{project.pk}/guidelines/?from=1&to=2")
+    assert "SECRET" in page.content.decode()
+
+
+def test_editing_after_a_semantic_change_needs_the_new_version_acknowledged(
+    acme, project, annotators, published_guideline
+):
+    """An edit is stamped with the current version and clears the re-review flag, so the annotator
+    must have read that version first, as for new work."""
+    from projects.services.queue import annotation_revise
+
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    semantic = guideline_draft_save(
+        actor=manager, project=project, body="ties are now forbidden", changelog="no ties", kind="semantic"
+    )
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    with pytest.raises(ConflictError) as error:
+        annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
+    assert error.value.code == "guideline_ack_required"
+    annotation.refresh_from_db()
+    assert annotation.needs_rereview is True
+    assert annotation.guideline_version_id == published_guideline.pk
+    assert not annotation.revisions.exists()
+    guideline_acknowledge(user=person, project=project, version_id=semantic.pk)
+    revised = annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
+    assert revised.needs_rereview is False
+    assert revised.guideline_version_id == semantic.pk

@@ -100,6 +100,19 @@ def test_project_api_create_and_errors(acme):
     assert Project.objects.get(pk=good.json()["id"]).overlap == 3
 
 
+@pytest.mark.parametrize("rate", ["NaN", "sNaN", "Infinity", "-inf"])
+def test_a_rate_that_is_not_a_number_is_a_400_naming_it(acme, project, rate):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.patch(
+        f"/api/v1/projects/{project.pk}/",
+        {"gold_rate": rate, "audit_rate": rate},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_project"
+    assert set(response.json()["fields"]) == {"gold_rate", "audit_rate"}
+
+
 def test_annotators_see_only_their_projects(acme, project, annotators):
     from projects.models import Staffing
 
@@ -130,3 +143,27 @@ def test_dashboard_and_pages_render(acme, project):
         connection.set_schema_to_public()
     dashboard = client.get(f"/projects/{project.pk}/").content.decode()
     assert "0</strong> of 5 items done" in dashboard
+
+
+def test_a_body_that_is_not_an_object_is_a_400(acme, project, annotators):
+    from projects.services.queue import task_next
+
+    connection.set_tenant(acme.workspace)
+    assignment = task_next(project=project, annotator=annotators[0]).assignment
+    calls = [
+        (acme.users[Role.CLIENT_MANAGER], "post", f"/api/v1/projects/{project.pk}/items/"),
+        (acme.users[Role.CLIENT_MANAGER], "post", f"/api/v1/projects/{project.pk}/guidelines/"),
+        (acme.users[Role.CLIENT_MANAGER], "post", f"/api/v1/projects/{project.pk}/status/"),
+        (annotators[0], "post", f"/api/v1/assignments/{assignment.pk}/skip/"),
+        (annotators[0], "put", f"/api/v1/assignments/{assignment.pk}/draft/"),
+        (annotators[0], "post", f"/api/v1/assignments/{assignment.pk}/submit/"),
+    ]
+    for user, method, url in calls:
+        for body in ([{"external_id": "x"}], "active"):
+            connection.set_schema_to_public()
+            response = getattr(acme.client(user), method)(url, body, content_type="application/json")
+            assert response.status_code == 400, (url, body, response.status_code)
+            assert set(response.json()) == {"code", "message", "fields"}
+    connection.set_tenant(acme.workspace)
+    project.refresh_from_db()
+    assert project.status == "active" and not project.guidelines.exists()

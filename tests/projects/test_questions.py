@@ -552,6 +552,11 @@ def test_text_length_rules():
     assert answer_errors(question("text"), "x" * 20001) == {"q": ["must be at most 20000 characters"]}
 
 
+def test_text_with_a_nul_character_is_rejected():
+    assert answer_errors(question("text"), "a\x00b") == {"q": ["must not contain a NUL character (\\u0000)"]}
+    assert check(question("text"), "a\\u0000b") == "a\\u0000b"  # the six characters are fine
+
+
 def test_optional_text_may_be_empty():
     assert check(question("text", required=False), "") == ""
 
@@ -683,6 +688,21 @@ def test_per_turn_reason_rules():
     ) == {"q[0].reason": ["must be text of at most 5000 characters"]}
     answer = [{"turn": 1, "value": "good", "reason": "Warm and concise."}, {"turn": 3, "value": "good"}]
     assert check(PER_TURN, answer)[0]["reason"] == "Warm and concise."
+
+
+def test_a_judgment_reason_with_a_nul_character_is_rejected():
+    answer = [{"turn": 1, "value": "good", "reason": "fine\x00"}, {"turn": 3, "value": "good"}]
+    assert answer_errors(PER_TURN, answer) == {"q[0].reason": ["must not contain a NUL character (\\u0000)"]}
+
+
+def test_definitions_with_a_nul_character_are_rejected():
+    options = [{"value": "a\x00", "label": "A"}, {"value": "b", "label": "B\x00"}]
+    assert definition_errors([question("single_choice", options=options)]) == {
+        "questions[0].options[0].value": ["must not contain a NUL character (\\u0000)"]
+    }
+    assert definition_errors([{**question("text"), "prompt": "Why\x00?"}]) == {
+        "questions[0].prompt": ["must not contain a NUL character (\\u0000)"]
+    }
 
 
 @pytest.mark.parametrize(

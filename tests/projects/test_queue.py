@@ -87,6 +87,25 @@ def test_expired_leases_return_their_slot(project, annotators):
     assert other.item.pk == item.pk
 
 
+def test_a_lease_that_ran_out_is_not_handed_back(project, annotators):
+    """Asking for work after a lease ran out (before beat reclaimed it) gives the next task, not
+    the dead lease, whose submission would be refused with lease_ended again and again."""
+    Project.objects.filter(pk=project.pk).update(overlap=1)
+    project.refresh_from_db()
+    person = annotators[0]
+    first = task_next(project=project, annotator=person)
+    Assignment.objects.filter(pk=first.assignment.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    task = task_next(project=project, annotator=person)
+    assert task.assignment.pk != first.assignment.pk
+    assert task.item.external_id == "item-1"
+    assert Assignment.objects.get(pk=first.assignment.pk).status == "expired"
+    item = Item.objects.get(pk=first.item.pk)
+    assert (item.assigned_count, item.is_open) == (0, True)
+    assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    # The slot it freed goes to someone else.
+    assert task_next(project=project, annotator=annotators[1]).item.pk == item.pk
+
+
 def test_skip_needs_a_reason_and_frees_the_slot(project, annotators):
     task = task_next(project=project, annotator=annotators[0])
     with pytest.raises(DomainError) as error:
@@ -152,6 +171,16 @@ def test_only_staffed_annotators_of_active_projects(acme, project, annotators):
     assert error.value.code == "project_not_active"
     assert error.value.fields == {"status": ["paused"]}
     assert "paused" in error.value.message
+    # Someone not on the project learns nothing of its state: the same 404 as when it was active.
+    from tenants.models import Membership, User
+
+    outsider = User.objects.create_user(email="not-on-it@acme.test", password="x-Pass-1234")
+    Membership.objects.create(user=outsider, workspace=acme.workspace, role=Role.ANNOTATOR)
+    with pytest.raises(NotFoundError):
+        task_next(project=project, annotator=outsider)
+    connection.set_schema_to_public()
+    response = acme.client(outsider).post(f"/api/v1/projects/{project.pk}/tasks/next/")
+    assert response.status_code == 404
 
 
 def test_guideline_gate_and_stamping(project, annotators, published_guideline):
@@ -406,3 +435,107 @@ def test_the_last_free_slot_is_waited_for_not_skipped(committed_project, django_
         task = task_next(project=project, annotator=people[0])
         holder.join(timeout=30)
         assert task is not None and task.item.pk == last.pk
+
+
+def test_changing_the_overlap_leaves_gold_items_out_of_the_open_queue(acme, project, annotators):
+    from projects.services.imports import items_import
+    from projects.services.projects import project_update
+    from tests.projects.conftest import pairwise_items
+
+    gold = {**pairwise_items(1, start=100)[0], "is_gold": True, "gold_answer": pairwise_result()}
+    items_import(project=project, records=[gold])
+    project = project_update(
+        actor=acme.users["client_manager"], workspace=acme.workspace, project=project, overlap=3
+    )
+    assert not Item.objects.get(external_id="item-100").is_open
+    assert project.gold_rate == 0
+    handed = set()
+    for person in annotators:
+        while (task := task_next(project=project, annotator=person)) is not None:
+            handed.add(task.item.external_id)
+            assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    assert "item-100" not in handed  # the gold rate is 0: no gold item is served
+    assert len(handed) == 5
+
+
+def test_text_the_database_cannot_store_is_a_400_not_a_server_error(acme, project, annotators):
+    """A NUL character in a result, a draft, a skip reason or a guideline is refused naming the
+    field; PostgreSQL stores none in text or jsonb."""
+    client = acme.client(annotators[0])
+    connection.set_schema_to_public()
+    task = client.post(f"/api/v1/projects/{project.pk}/tasks/next/").json()
+    assignment_id = task["assignment"]["id"]
+    connection.set_schema_to_public()
+    submitted = client.post(
+        f"/api/v1/assignments/{assignment_id}/submit/",
+        {"result": {**pairwise_result(), "rationale": "see \x00 here"}},
+        content_type="application/json",
+    )
+    assert submitted.status_code == 400
+    assert submitted.json()["code"] == "invalid_result"
+    assert set(submitted.json()["fields"]) == {"rationale"}
+    connection.set_schema_to_public()
+    drafted = client.put(
+        f"/api/v1/assignments/{assignment_id}/draft/",
+        {"draft": {"rationale": "see \x00 here"}},
+        content_type="application/json",
+    )
+    assert drafted.status_code == 400
+    assert set(drafted.json()["fields"]) == {"draft"}
+    connection.set_schema_to_public()
+    skipped = client.post(
+        f"/api/v1/assignments/{assignment_id}/skip/", {"reason": "odd \x00"}, content_type="application/json"
+    )
+    assert skipped.status_code == 400
+    assert set(skipped.json()["fields"]) == {"reason"}
+    connection.set_schema_to_public()
+    saved = acme.client(acme.users[Role.CLIENT_MANAGER]).post(
+        f"/api/v1/projects/{project.pk}/guidelines/",
+        {"body": "Rules \x00", "changelog": "first"},
+        content_type="application/json",
+    )
+    assert saved.status_code == 400
+    assert set(saved.json()["fields"]) == {"body"}
+    connection.set_tenant(acme.workspace)
+    assert Assignment.objects.get(pk=assignment_id).status == "leased"
+    # The six characters \\u0000 are ordinary text.
+    connection.set_schema_to_public()
+    drafted = client.put(
+        f"/api/v1/assignments/{assignment_id}/draft/",
+        {"draft": {"rationale": "see \\u0000 here"}},
+        content_type="application/json",
+    )
+    assert drafted.status_code == 204
+
+
+def test_a_null_skip_reason_is_no_reason(acme, project, annotators):
+    task = task_next(project=project, annotator=annotators[0])
+    connection.set_schema_to_public()
+    response = acme.client(annotators[0]).post(
+        f"/api/v1/assignments/{task.assignment.pk}/skip/", {"reason": None}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "reason_required"
+    connection.set_tenant(acme.workspace)
+    assert Assignment.objects.get(pk=task.assignment.pk).status == "leased"
+
+
+def test_time_spent_over_many_edits_stays_within_range(project, annotators):
+    from projects.services.queue import MAX_TIME_SPENT_MS, MAX_TOTAL_TIME_MS
+
+    person = annotators[0]
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person,
+        assignment_id=task.assignment.pk,
+        result=pairwise_result(),
+        time_spent_ms=MAX_TIME_SPENT_MS,
+    )
+    for choice in "BA" * 13:  # 27 days reported in all
+        annotation_revise(
+            annotator=person,
+            annotation_id=annotation.pk,
+            result=pairwise_result(choice),
+            time_spent_ms=MAX_TIME_SPENT_MS,
+        )
+    assert Annotation.objects.get(pk=annotation.pk).time_spent_ms == MAX_TOTAL_TIME_MS
