@@ -84,7 +84,9 @@ _LEASE = """
     RETURNING id
 """
 
-# The annotation, the assignment's end and the item's counter, in one statement.
+# The annotation, the assignment's end and the item's counter, in one statement. Work done under a
+# version that a published semantic change has since superseded (a lease older than the change,
+# submitted from a page loaded before it) needs re-review like the annotations the change flagged.
 _SUBMIT = """
     WITH finished AS (
         UPDATE projects_assignment SET status = 'submitted', finished_at = %(now)s, draft = NULL
@@ -97,8 +99,16 @@ _SUBMIT = """
         (project_id, item_id, assignment_id, annotator_id, result, guideline_version_id, time_spent_ms,
          status, needs_rereview, created_at, updated_at)
     VALUES (%(project)s, %(item)s, %(assignment)s, %(annotator)s, %(result)s::jsonb, %(version)s,
-            %(spent)s, 'submitted', false, %(now)s, %(now)s)
-    RETURNING id, (SELECT completed_count FROM item_count)
+            %(spent)s, 'submitted',
+            EXISTS (
+                SELECT 1 FROM projects_guidelineversion later
+                WHERE later.project_id = %(project)s AND later.status = 'published'
+                  AND later.kind = 'semantic'
+                  AND later.number > COALESCE(
+                      (SELECT number FROM projects_guidelineversion WHERE id = %(version)s), 0)
+            ),
+            %(now)s, %(now)s)
+    RETURNING id, (SELECT completed_count FROM item_count), needs_rereview
 """
 
 # Every submission of a project writes this one row: run last, so that its lock is held through
@@ -251,6 +261,11 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         gates = _gates_pass(cursor, project, annotator)
         if gates.live_lease_id is not None:
             current = Assignment.objects.select_related("item").get(pk=gates.live_lease_id)
+            if gates.version is not None and current.guideline_version_id != gates.version.pk:
+                # Leased before a new version was published: the gate has just seen it acknowledged,
+                # so the work from here on is done under it.
+                Assignment.objects.filter(pk=current.pk).update(guideline_version=gates.version.pk)
+                current.guideline_version = gates.version
             return Task(assignment=current, item=current.item)
         version = gates.version
         params = {
@@ -415,7 +430,7 @@ def assignment_submit(
                 "now": now,
             },
         )
-        annotation_id, completed = cursor.fetchone()
+        annotation_id, completed, needs_rereview = cursor.fetchone()
         annotation = Annotation(
             pk=annotation_id,
             project=project,
@@ -425,6 +440,7 @@ def assignment_submit(
             result=canonical,
             guideline_version_id=version_id,
             time_spent_ms=spent,
+            needs_rereview=needs_rereview,
             created_at=now,
             updated_at=now,
         )
