@@ -1,4 +1,7 @@
+import json
+
 from django import forms
+from django.forms.fields import InvalidJSONInput
 
 from projects.models import GuidelineVersion
 from workforce.models import Level, Proficiency
@@ -33,6 +36,17 @@ def requirements_initial(requirements: dict) -> dict:
     }
 
 
+class QuestionsField(forms.JSONField):
+    """JSON shown indented, one key a line, to edit by hand; nothing at all for the preset's questions."""
+
+    def prepare_value(self, value):
+        if isinstance(value, InvalidJSONInput):
+            return value
+        if value is None:
+            return ""
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
 class ProjectForm(forms.Form):
     name = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -60,7 +74,7 @@ class ProjectForm(forms.Form):
     )
     timezone = forms.ChoiceField(choices=(), initial="UTC", help_text="Where your team works: for overlap.")
     allow_edits = forms.BooleanField(required=False, initial=True, label="Annotators may edit submitted work")
-    questions = forms.JSONField(
+    questions = QuestionsField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 12, "class": "code"}),
         help_text="Leave empty to use the task type's preset questions.",

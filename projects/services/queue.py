@@ -293,6 +293,11 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         if gates.live_lease_id is not None:
             if gates.live_lease_expires_at >= timezone.now():
                 current = Assignment.objects.select_related("item").get(pk=gates.live_lease_id)
+                if gates.version is not None and current.guideline_version_id != gates.version.pk:
+                    # Leased before a new version was published: the gate has just seen it
+                    # acknowledged, so the work from here on is done under it.
+                    Assignment.objects.filter(pk=current.pk).update(guideline_version=gates.version.pk)
+                    current.guideline_version = gates.version
                 return Task(assignment=current, item=current.item)
             # The lease ran out before beat reclaimed it: it has ended (its submission would be
             # refused), so reclaim it now and hand out the next task instead of the dead one.

@@ -83,6 +83,39 @@ def test_semantic_change_flags_older_annotations_and_regates(acme, project, anno
     assert Annotation.objects.filter(needs_rereview=True).count() == 1
 
 
+def test_work_leased_before_a_semantic_change_is_not_recorded_as_up_to_date(
+    acme, project, annotators, published_guideline
+):
+    manager, person, other = acme.users[Role.CLIENT_MANAGER], annotators[0], annotators[1]
+    for user in (person, other):
+        guideline_acknowledge(user=user, project=project, version_id=published_guideline.pk)
+    held = task_next(project=project, annotator=person)
+    stale = task_next(project=project, annotator=other)
+    semantic = guideline_draft_save(
+        actor=manager, project=project, body="ties are now forbidden", changelog="no ties", kind="semantic"
+    )
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+
+    # Back at the workbench: acknowledging the new version hands the same task back, under it.
+    guideline_acknowledge(user=person, project=project, version_id=semantic.pk)
+    again = task_next(project=project, annotator=person)
+    assert again.assignment.pk == held.assignment.pk
+    assert again.assignment.guideline_version.number == 2
+    annotation = assignment_submit(
+        annotator=person, assignment_id=again.assignment.pk, result=pairwise_result()
+    )
+    annotation.refresh_from_db()
+    assert (annotation.guideline_version_id, annotation.needs_rereview) == (semantic.pk, False)
+
+    # Submitted from a page loaded before the change: kept under v1, and flagged for re-review.
+    late = assignment_submit(annotator=other, assignment_id=stale.assignment.pk, result=pairwise_result())
+    late.refresh_from_db()
+    assert (late.guideline_version_id, late.needs_rereview) == (published_guideline.pk, True)
+    client = acme.client(manager)
+    page = client.get(f"/projects/{project.pk}/items/?needs_rereview=1").content.decode()
+    assert late.item.external_id in page
+
+
 def test_manager_edits_previews_and_publishes_in_the_page(acme, project):
     client = acme.client(acme.users[Role.CLIENT_MANAGER])
     saved = client.post(

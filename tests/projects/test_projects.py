@@ -167,3 +167,25 @@ def test_a_body_that_is_not_an_object_is_a_400(acme, project, annotators):
     connection.set_tenant(acme.workspace)
     project.refresh_from_db()
     assert project.status == "active" and not project.guidelines.exists()
+
+
+def test_questions_box_is_empty_for_the_preset_and_indented_to_edit(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    new = client.get("/projects/new/")
+    assert 'id="id_questions">\n</textarea>' in new.content.decode()  # not "null"
+    connection.set_schema_to_public()
+    settings = client.get(f"/projects/{project.pk}/settings/").content.decode()
+    assert "[\n  {\n    &quot;key&quot;: &quot;preference&quot;," in settings
+    connection.set_schema_to_public()
+    # Saved as shown, the indented questions are the same questions.
+    connection.set_tenant(acme.workspace)
+    questions = Project.objects.get(pk=project.pk).questions
+    connection.set_schema_to_public()
+    form = client.get(f"/projects/{project.pk}/settings/").context["form"]
+    connection.set_schema_to_public()
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(questions=form["questions"].field.prepare_value(questions), allow_edits="on", name="Renamed")
+    assert client.post(f"/projects/{project.pk}/settings/", data).status_code == 302
+    connection.set_tenant(acme.workspace)
+    project.refresh_from_db()
+    assert project.name == "Renamed" and project.questions == questions
