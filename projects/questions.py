@@ -656,6 +656,35 @@ def result_validate(
     return canonical
 
 
+def result_as_answer(
+    questions: list[Question], result: dict | None, response_order: list[int] | None = None
+) -> dict:
+    """A canonical result written back as the answer that gives it: pairwise sides as "A", "B" or
+    "tie" and rankings as response positions, both as displayed in `response_order` (imported
+    order without one). `result_validate` of the answer gives the result again."""
+    position = {canonical: shown for shown, canonical in enumerate(response_order or [])}
+
+    def side(index):
+        if index is None:
+            return TIE
+        return "AB"[position.get(index, index)]
+
+    answer: dict[str, Any] = {}
+    for question in questions:
+        value = (result or {}).get(question["key"])
+        if question["kind"] == "pairwise" and isinstance(value, dict):
+            dimensions = value.get("dimensions") or {}
+            value = {
+                "choice": side(value.get("winner")),
+                "strength": value.get("strength"),
+                "dimensions": {key: side(chosen) for key, chosen in dimensions.items()},
+            }
+        elif question["kind"] == "ranking" and isinstance(value, list):
+            value = [sorted(position.get(index, index) for index in group) for group in value]
+        answer[question["key"]] = value
+    return answer
+
+
 def response_order_random(count: int, rng: random.Random | None = None) -> list[int]:
     """A random display order for `count` responses: `order[display_position] = canonical_index`."""
     if not _is_int(count) or count < 0:

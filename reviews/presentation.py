@@ -157,23 +157,3 @@ def result_display(
                 row["lines"] = [json.dumps(answer, ensure_ascii=False)]
         rows.append(row)
     return rows
-
-
-def result_as_input(questions: list[dict], result: dict | None) -> dict:
-    """A canonical result written as an answer in canonical order (what the JSON forms accept)."""
-    sides = {None: TIE, 0: "A", 1: "B"}
-    answer: dict[str, Any] = {}
-    for question in questions:
-        value = (result or {}).get(question["key"])
-        if question.get("kind") == "pairwise" and isinstance(value, dict):
-            value = {
-                "choice": sides.get(value.get("winner"), TIE),
-                "strength": value.get("strength"),
-                "dimensions": {
-                    d["key"]: sides.get((value.get("dimensions") or {}).get(d["key"]), TIE)
-                    for d in question.get("dimensions") or []
-                    if d["key"] in (value.get("dimensions") or {})
-                },
-            }
-        answer[question["key"]] = value
-    return answer

@@ -22,10 +22,11 @@ from portal.boundary import WorkspaceView
 from portal.errors import ConflictError, DomainError, NotFoundError
 from portal.forms import form_add_domain_error
 from projects.models import Project
+from projects.questions import result_as_answer
 from projects.services.guidelines import guideline_render
 from reviews import selectors_audits as selectors
 from reviews.models import Audit
-from reviews.presentation import item_display, result_as_input, result_display
+from reviews.presentation import item_display, result_display
 from reviews.services.adjudications import adjudication_resolve
 from reviews.services.audits import audit_blind_answer, audit_next, audit_submit
 from reviews.services.policy import review_policy
@@ -204,7 +205,7 @@ class AuditView(WorkspaceView, TemplateView):
         audit = kwargs.pop("audit", None) or self.get_audit()
         project, annotation = audit.project, audit.annotation
         item, questions = annotation.item, project.questions
-        original = result_as_input(questions, annotation.result)
+        original = result_as_answer(questions, annotation.result)
         reveal = audit.blind_result is not None or not self.blind_mode()
         version = annotation.guideline_version
         verdict_form = kwargs.pop("verdict_form", None) or VerdictForm(
@@ -241,7 +242,7 @@ class AuditView(WorkspaceView, TemplateView):
         form = VerdictForm(
             request.POST,
             categories=review_policy(project).error_categories,
-            original=result_as_input(project.questions, audit.annotation.result),
+            original=result_as_answer(project.questions, audit.annotation.result),
         )
         if form.is_valid():
             data = form.cleaned_data
@@ -325,7 +326,7 @@ class AdjudicationView(WorkspaceView, TemplateView):
             answers=answers,
             initial={
                 "result": _json_text(
-                    result_as_input(project.questions, answers[0].result if answers else None)
+                    result_as_answer(project.questions, answers[0].result if answers else None)
                 )
             },
         )

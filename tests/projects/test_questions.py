@@ -7,7 +7,13 @@ import random
 import pytest
 
 from portal.errors import DomainError
-from projects.questions import KINDS, questions_validate, response_order_random, result_validate
+from projects.questions import (
+    KINDS,
+    questions_validate,
+    response_order_random,
+    result_as_answer,
+    result_validate,
+)
 
 OPTIONS = [
     {"value": "yes", "label": "Yes"},
@@ -805,3 +811,39 @@ def test_random_response_order_rejects_bad_counts(count):
         response_order_random(count)
     assert caught.value.code == "invalid_response_count"
     assert caught.value.fields == {"count": ["must be a whole number of at least 0"]}
+
+
+# A stored result as the answer that gives it (what an edit starts from) ---------------------------
+
+
+@pytest.mark.parametrize("response_order", [None, [0, 1], [1, 0]])
+def test_a_stored_pairwise_result_reads_back_as_the_sides_shown(response_order):
+    definition = questions_validate([pairwise(strength=True, dimensions=DIMENSIONS)])
+    for choice, strength in (("A", 2), ("B", 1), ("tie", None)):
+        for dimension in ("A", "B", "tie"):
+            answer = {
+                "choice": choice,
+                "strength": strength,
+                "dimensions": {"helpfulness": dimension, "honesty": "B"},
+            }
+            stored = preference(definition[0], answer, response_order=response_order)
+            assert result_as_answer(definition, {"preference": stored}, response_order) == {
+                "preference": answer
+            }
+
+
+@pytest.mark.parametrize("response_order", [None, [0, 1, 2], [2, 0, 1], [1, 2, 0]])
+def test_a_stored_ranking_reads_back_as_the_positions_shown(response_order):
+    definition = questions_validate(
+        [question("ranking", allow_ties=True), question("single_choice", "verdict", options=OPTIONS)]
+    )
+    rng = random.Random(7)
+    for _ in range(30):
+        positions = [0, 1, 2]
+        rng.shuffle(positions)
+        cut = rng.randint(1, 2)
+        answer = {"q": [sorted(positions[:cut]), sorted(positions[cut:])], "verdict": "no"}
+        stored = result_validate(
+            questions=definition, result=answer, item=ITEM3, response_order=response_order
+        )
+        assert result_as_answer(definition, stored, response_order) == answer

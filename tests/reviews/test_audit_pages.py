@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from projects.models import Annotation, Item, Project
-from projects.questions import questions_validate, result_validate
+from projects.questions import questions_validate, result_as_answer, result_validate
 from projects.services.guidelines import guideline_acknowledge
 from projects.services.projects import project_create
 from projects.services.queue import task_next
 from reviews.models import Adjudication, AnnotatorQuality, Audit, Consensus
-from reviews.presentation import result_as_input, result_display
+from reviews.presentation import result_display
 from reviews.services.audits import audit_next, audit_submit
 from reviews.services.policy import review_policy
 from tenants.models import AuditLog, Membership, Role, User
@@ -701,11 +701,11 @@ def test_results_read_in_words_for_every_kind():
     shown = {row["key"]: row["lines"] for row in result_display(questions, result, payload, [2, 0, 1])}
     assert shown["rank"] == ["1. A", "2. B = C"]
     # The JSON forms take the canonical result back as it is, for these kinds.
-    assert result_as_input(questions, result) == result
+    assert result_as_answer(questions, result) == result
 
 
 def test_the_prefilled_correction_is_the_annotation_itself(acme, project, auditor, worked):
-    answer = result_as_input(project.questions, worked.result)
+    answer = result_as_answer(project.questions, worked.result)
     assert (
         result_validate(questions=project.questions, result=answer, item=worked.item.payload) == worked.result
     )
