@@ -157,8 +157,9 @@ class WorkspaceApi(WorkspaceBoundary, APIView):
             raise exceptions.NotAuthenticated() from None
 
 
-def query_int(request, name: str, default: int, *, maximum: int | None = None) -> int:
-    """A whole-number query parameter of an API request, 0 or more: 400 naming it when it is not."""
+def query_int(request, name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
+    """A whole-number query parameter of an API request, `minimum` (0) or more: 400 naming it when
+    it is not."""
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
@@ -168,7 +169,7 @@ def query_int(request, name: str, default: int, *, maximum: int | None = None) -
         raise DomainError(
             f"'{name}' must be a whole number.", fields={name: [f"'{raw}' is not a number."]}
         ) from None
-    if value < 0 or (maximum is not None and value > maximum):
-        allowed = f"0 to {maximum}." if maximum is not None else "0 or more."
+    if value < minimum or (maximum is not None and value > maximum):
+        allowed = f"{minimum} to {maximum}." if maximum is not None else f"{minimum} or more."
         raise DomainError(f"'{name}' is out of range.", fields={name: [allowed]})
     return value

@@ -132,7 +132,7 @@ class ItemListApi(ProjectApi):
     roles = {"GET": READERS, "POST": MANAGERS}
 
     def get(self, request, project_id: int):
-        limit = query_int(request, "limit", 100, maximum=PAGE_MAX)
+        limit = query_int(request, "limit", 100, minimum=1, maximum=PAGE_MAX)
         items = selectors.items_browse(
             project=self.project(),
             status=request.query_params.get("status", ""),
@@ -255,7 +255,7 @@ class AnnotationListApi(ProjectApi):
     roles = READERS
 
     def get(self, request, project_id: int):
-        limit = query_int(request, "limit", 100, maximum=PAGE_MAX)
+        limit = query_int(request, "limit", 100, minimum=1, maximum=PAGE_MAX)
         annotations = selectors.annotations_page(
             project=self.project(), after_id=query_int(request, "after", 0), limit=limit
         )

@@ -1,0 +1,34 @@
+"""The projects API as a client sees it: bodies, parameters and errors."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from tenants.models import Role
+
+
+def _api(acme, user):
+    client = acme.client(user)
+
+    def call(method: str, path: str, body=None):
+        connection.set_schema_to_public()
+        if body is None:
+            response = getattr(client, method)(path)
+        else:
+            response = getattr(client, method)(path, body, content_type="application/json")
+        connection.set_tenant(acme.workspace)
+        return response
+
+    return call
+
+
+@pytest.mark.parametrize("listing", ["items", "annotations"])
+def test_a_page_limit_is_1_to_500(acme, project, listing):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    for limit in (0, 501, -1):
+        response = manager("get", f"/api/v1/projects/{project.pk}/{listing}/?limit={limit}")
+        assert response.status_code == 400, response.content[:300]
+        assert response.json()["fields"] == {"limit": ["1 to 500."]}
+    page = manager("get", f"/api/v1/projects/{project.pk}/{listing}/?limit=1")
+    assert page.status_code == 200
