@@ -65,6 +65,22 @@ class ProjectApi(WorkspaceApi):
         )
 
 
+def project_settings_of(request, *, partial: bool) -> dict:
+    """The project settings of a create or edit body; a field the API does not take is a 400
+    naming it, not silently dropped (a misspelt setting, or `status`, which has its own endpoint)."""
+    payload = ProjectWriteSerializer(data=request.data, partial=partial)
+    payload.is_valid(raise_exception=True)
+    unknown = sorted(set(request.data) - set(payload.fields))
+    if unknown:
+        hint = {"status": "Change the status with POST /api/v1/projects/<id>/status/."}
+        raise DomainError(
+            f"Unknown setting(s): {', '.join(unknown)}.",
+            code="invalid_project",
+            fields={key: [hint.get(key, "Unknown setting.")] for key in unknown},
+        )
+    return dict(payload.validated_data)
+
+
 class ProjectListApi(WorkspaceApi):
     roles = {"GET": ALL_ROLES, "POST": MANAGERS}
 
@@ -73,9 +89,7 @@ class ProjectListApi(WorkspaceApi):
         return Response({"results": ProjectSerializer(projects, many=True).data})
 
     def post(self, request):
-        payload = ProjectWriteSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = dict(payload.validated_data)
+        data = project_settings_of(request, partial=False)
         project = project_create(
             actor=request.user,
             workspace=self.workspace,
@@ -94,9 +108,7 @@ class ProjectDetailApi(ProjectApi):
         return Response({**ProjectSerializer(project).data, "progress": selectors.project_progress(project)})
 
     def patch(self, request, project_id: int):
-        payload = ProjectWriteSerializer(data=request.data, partial=True)
-        payload.is_valid(raise_exception=True)
-        changes = dict(payload.validated_data)
+        changes = project_settings_of(request, partial=True)
         if "task_type" in changes:
             raise DomainError("The task type cannot change.", fields={"task_type": ["Read-only."]})
         project = project_update(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from projects.models import Project
 from tenants.models import Role
 
 
@@ -32,3 +33,22 @@ def test_a_page_limit_is_1_to_500(acme, project, listing):
         assert response.json()["fields"] == {"limit": ["1 to 500."]}
     page = manager("get", f"/api/v1/projects/{project.pk}/{listing}/?limit=1")
     assert page.status_code == 200
+
+
+def test_a_project_setting_the_api_does_not_take_is_named_not_dropped(acme, project):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    created = manager(
+        "post",
+        "/api/v1/projects/",
+        {"name": "Typo", "task_type": "ranking", "overlapp": 3, "allow_edit": False},
+    )
+    assert created.status_code == 400, created.content[:300]
+    assert created.json()["code"] == "invalid_project"
+    assert created.json()["fields"] == {"allow_edit": ["Unknown setting."], "overlapp": ["Unknown setting."]}
+    assert not Project.objects.filter(name="Typo").exists()
+
+    edited = manager("patch", f"/api/v1/projects/{project.pk}/", {"name": "Renamed", "status": "paused"})
+    assert edited.status_code == 400, edited.content[:300]
+    assert list(edited.json()["fields"]) == ["status"]
+    project.refresh_from_db()
+    assert (project.name, project.status) == ("Chatbot preferences", "active")
