@@ -56,6 +56,18 @@ def body_of(request) -> dict:
     return request.data
 
 
+JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
+
+
+def text_of(data: dict, name: str, default: str = "") -> str:
+    """A text field of a request body (absent: `default`); anything but a string is a 400 naming it."""
+    value = data.get(name, default)
+    if not isinstance(value, str):
+        sent = "null" if value is None else JSON_TYPES.get(type(value), "an object")
+        raise DomainError(f"{name} is text.", fields={name: [f"A string, not {sent}."]})
+    return value
+
+
 class ProjectApi(WorkspaceApi):
     """Base for endpoints under /api/v1/projects/<project_id>/: the project must be visible."""
 
@@ -125,7 +137,7 @@ class ProjectStatusApi(ProjectApi):
             actor=request.user,
             workspace=self.workspace,
             project=self.project(),
-            status=str(body_of(request).get("status", "")),
+            status=text_of(body_of(request), "status"),
         )
         return Response(ProjectSerializer(project).data)
 
@@ -212,15 +224,12 @@ class GuidelineListApi(ProjectApi):
 
     def post(self, request, project_id: int):
         data = body_of(request)
-        body = data.get("body", "")
-        if not isinstance(body, str):
-            raise DomainError("body is markdown text.", fields={"body": ["A string."]})
         version = guideline_draft_save(
             actor=request.user,
             project=self.project(),
-            body=body,
-            changelog=str(data.get("changelog", "")),
-            kind=str(data.get("kind", "editorial")),
+            body=text_of(data, "body"),
+            changelog=text_of(data, "changelog"),
+            kind=text_of(data, "kind", "editorial"),
         )
         return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
@@ -343,7 +352,7 @@ class AssignmentSkipApi(WorkspaceApi):
         assignment_skip(
             annotator=request.user,
             assignment_id=assignment_id,
-            reason=str(body_of(request).get("reason") or ""),
+            reason=text_of(body_of(request), "reason"),
         )
         return Response({"skipped": assignment_id})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from projects.models import Project
+from projects.models import Assignment, GuidelineVersion, Project
 from tenants.models import Role
 
 
@@ -52,3 +52,28 @@ def test_a_project_setting_the_api_does_not_take_is_named_not_dropped(acme, proj
     assert list(edited.json()["fields"]) == ["status"]
     project.refresh_from_db()
     assert (project.name, project.status) == ("Chatbot preferences", "active")
+
+
+def test_text_fields_take_strings_only(acme, project, annotators):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    annotator = _api(acme, annotators[0])
+    guidelines = f"/api/v1/projects/{project.pk}/guidelines/"
+    for field, value, sent in (
+        ("changelog", None, "null"),
+        ("changelog", {"a": 1}, "an object"),
+        ("kind", ["semantic"], "an array"),
+    ):
+        response = manager("post", guidelines, {"body": "Rules", field: value})
+        assert response.status_code == 400, response.content[:300]
+        assert response.json()["fields"] == {field: [f"A string, not {sent}."]}
+    assert not GuidelineVersion.objects.filter(project=project).exists()
+
+    status = manager("post", f"/api/v1/projects/{project.pk}/status/", {"status": ["paused"]})
+    assert status.json()["fields"] == {"status": ["A string, not an array."]}
+
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    for reason in (None, ["too hard"]):
+        response = annotator("post", f"/api/v1/assignments/{assignment_id}/skip/", {"reason": reason})
+        assert response.status_code == 400, response.content[:300]
+        assert list(response.json()["fields"]) == ["reason"]
+    assert Assignment.objects.get(pk=assignment_id).status == Assignment.Status.LEASED
