@@ -37,6 +37,9 @@ API_MAX_ITEMS = 10_000
 MAX_ERRORS = 50
 MAX_FILE_BYTES = 200 * 1024 * 1024
 RESERVED = {"external_id", "is_gold", "gold_answer", "payload"}
+# is_gold as JSON or as a CSV cell; absent or empty is not gold.
+GOLD_FLAGS = {True: True, "true": True, "True": True, "1": True, False: False, None: False}
+GOLD_FLAGS.update({"": False, "false": False, "False": False, "0": False})
 PROGRESS_EVERY = 5_000
 IMPORT_LOCK_NAMESPACE = 7401  # pg_advisory_xact_lock(namespace, project id)
 
@@ -183,8 +186,11 @@ def rows_validate(
     problems_of = item_checker(item_fields=project.item_fields, task_type=project.task_type)
     for index, (line, record) in enumerate(records, start=1):
         data, payload = _record_from_dict(record)
-        external_id = str(data.get("external_id") or "").strip()
-        if not external_id:
+        raw_id = data.get("external_id")
+        external_id = "" if raw_id is None else str(raw_id).strip()
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int | None):
+            errors.append({"line": line, "field": "external_id", "message": "A string or a whole number."})
+        elif not external_id:
             errors.append({"line": line, "field": "external_id", "message": "Required."})
         elif len(external_id) > 200:
             errors.append({"line": line, "field": "external_id", "message": "At most 200 characters."})
@@ -222,7 +228,11 @@ def rows_validate(
             where = "payload" if payload_json is None else "external_id"
             errors.append({"line": line, "field": where, "message": NUL_MESSAGE})
             continue
-        is_gold = data.get("is_gold") in (True, "true", "True", "1", 1)
+        flag = data.get("is_gold")
+        is_gold = GOLD_FLAGS.get(flag) if isinstance(flag, str | int | float | None) else None
+        if is_gold is None:
+            errors.append({"line": line, "field": "is_gold", "message": "true or false."})
+            continue
         gold_answer = data.get("gold_answer")
         if from_csv and isinstance(gold_answer, str) and gold_answer:
             try:

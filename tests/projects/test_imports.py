@@ -143,6 +143,30 @@ def test_gold_items_need_a_valid_answer(acme, project):
     assert item.is_gold and item.gold_answer["preference"]["winner"] == 0
 
 
+def test_control_fields_of_the_wrong_type_are_named_not_coerced(acme, project):
+    records = pairwise_items(5, start=600)
+    records[0]["external_id"] = {"id": 1}
+    records[1]["external_id"] = ["item-601"]
+    records[2]["external_id"] = True
+    records[3]["is_gold"] = "yes"
+    records[4]["is_gold"] = [True]
+    with pytest.raises(DomainError) as error:
+        items_import(project=project, records=records)
+    assert error.value.fields == {
+        "items[0].external_id": ["A string or a whole number."],
+        "items[1].external_id": ["A string or a whole number."],
+        "items[2].external_id": ["A string or a whole number."],
+        "items[3].is_gold": ["true or false."],
+        "items[4].is_gold": ["true or false."],
+    }
+    assert not Item.objects.filter(project=project, external_id__startswith="item-6").exists()
+    numbered = pairwise_items(2, start=700)
+    numbered[0]["external_id"], numbered[1]["external_id"] = 0, 701
+    numbered[1]["is_gold"] = False
+    assert items_import(project=project, records=numbered).created == 2
+    assert set(Item.objects.filter(external_id__in=["0", "701"]).values_list("is_gold", flat=True)) == {False}
+
+
 def test_malformed_upload_is_a_clear_400(acme, project):
     client = acme.client(acme.users[Role.CLIENT_MANAGER])
     from django.core.files.uploadedfile import SimpleUploadedFile
