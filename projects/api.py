@@ -157,9 +157,15 @@ class ItemListApi(ProjectApi):
 
     def get(self, request, project_id: int):
         limit = query_int(request, "limit", 100, minimum=1, maximum=PAGE_MAX)
+        item_status = request.query_params.get("status", "")
+        if item_status not in ("", *selectors.ITEM_STATUSES):
+            raise DomainError(
+                f"'{item_status}' is not an item status.",
+                fields={"status": [f"Choose one of: {', '.join(selectors.ITEM_STATUSES)}."]},
+            )
         items = selectors.items_browse(
             project=self.project(),
-            status=request.query_params.get("status", ""),
+            status=item_status,
             needs_rereview=request.query_params.get("needs_rereview") in ("1", "true"),
             guideline_version=query_int(request, "guideline_version", 0) or None,
             after_id=query_int(request, "after", 0),

@@ -91,6 +91,9 @@ def project_throughput(project: Project, *, workspace: Workspace) -> list[dict]:
     ]
 
 
+ITEM_STATUSES = ("pending", "in_progress", "done")
+
+
 def items_browse(
     *,
     project: Project,

@@ -77,3 +77,12 @@ def test_text_fields_take_strings_only(acme, project, annotators):
         assert response.status_code == 400, response.content[:300]
         assert list(response.json()["fields"]) == ["reason"]
     assert Assignment.objects.get(pk=assignment_id).status == Assignment.Status.LEASED
+
+
+def test_an_unknown_item_status_filter_is_a_400_not_every_item(acme, project):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    response = manager("get", f"/api/v1/projects/{project.pk}/items/?status=finished")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"status": ["Choose one of: pending, in_progress, done."]}
+    pending = manager("get", f"/api/v1/projects/{project.pk}/items/?status=pending").json()
+    assert len(pending["results"]) == 5
