@@ -180,7 +180,12 @@ def _csv_cell(value: str, field_type: str):
 
 
 def rows_validate(
-    *, project: Project, records: list[tuple[int, dict]], from_csv: bool = False, progress=None
+    *,
+    project: Project,
+    records: list[tuple[int, dict]],
+    from_csv: bool = False,
+    progress=None,
+    row_name: str = "line {} in this file",
 ) -> tuple[list[Row], list[dict]]:
     rows, errors, seen = [], [], {}
     problems_of = item_checker(item_fields=project.item_fields, task_type=project.task_type)
@@ -199,7 +204,7 @@ def rows_validate(
                 {
                     "line": line,
                     "field": "external_id",
-                    "message": f"Duplicate of line {seen[external_id]} in this file.",
+                    "message": f"Duplicate of {row_name.format(seen[external_id])}.",
                 }
             )
         else:
@@ -362,7 +367,7 @@ def items_import(*, project: Project, records: list[dict]) -> ImportResult:
             )
         numbered.append((index, record))
     with gc_paused():
-        rows, errors = rows_validate(project=project, records=numbered)
+        rows, errors = rows_validate(project=project, records=numbered, row_name="items[{}] in this request")
     if errors:
         shown = errors[:MAX_ERRORS]
         raise DomainError(

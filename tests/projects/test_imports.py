@@ -77,7 +77,7 @@ def test_duplicate_ids_inside_one_file_are_an_error(acme, project):
     records[1]["external_id"] = records[0]["external_id"]
     with pytest.raises(DomainError) as error:
         items_import(project=project, records=records)
-    assert error.value.fields == {"items[1].external_id": ["Duplicate of line 0 in this file."]}
+    assert error.value.fields == {"items[1].external_id": ["Duplicate of items[0] in this request."]}
 
 
 def test_api_bulk_create_limits_and_reports(acme, project):
