@@ -102,7 +102,10 @@ class WorkspaceBoundary:
             else:
                 membership = next(iter(Membership.objects.raw(_MEMBERSHIP, [user.pk, workspace.pk])), None)
             staff_pass = user.is_staff and self.allow_vendor_staff
-            if not staff_pass and (membership is None or membership.role not in roles):
+            # A method the view does not implement is declared for no role: to a member it is the
+            # 405 it is, not a missing page (anyone else still gets the 404).
+            unhandled = not hasattr(self, request.method.lower())
+            if not staff_pass and (membership is None or (membership.role not in roles and not unhandled)):
                 raise Http404("No such page.")
         if workspace.is_suspended and not self.available_when_suspended and not user.is_staff:
             raise WorkspaceSuspendedError(

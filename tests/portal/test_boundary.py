@@ -89,3 +89,20 @@ def test_one_person_different_roles_in_different_workspaces(acme, globex):
     assert acme.client(person).get("/members/").status_code == 404
     connection.set_schema_to_public()
     assert globex.client(person).get("/members/").status_code == 200
+
+
+def test_a_method_the_endpoint_does_not_have_is_a_405_to_members_only(acme, globex):
+    for user in (acme.users[Role.CLIENT_MANAGER], acme.users[Role.CLIENT_VIEWER]):
+        for method, path in (("put", "/api/v1/projects/"), ("delete", "/api/v1/projects/1/status/")):
+            response = getattr(acme.client(user), method)(path, {}, content_type="application/json")
+            connection.set_schema_to_public()
+            assert response.status_code == 405, (user.email, method, path)
+            assert response.json()["code"] == "method_not_allowed"
+    outsider = acme.client(globex.users[Role.CLIENT_MANAGER]).put("/api/v1/projects/")
+    assert outsider.status_code == 404
+    connection.set_schema_to_public()
+    # A method the endpoint has but the role lacks stays a 404.
+    viewer = acme.client(acme.users[Role.CLIENT_VIEWER]).post(
+        "/api/v1/projects/", {}, content_type="application/json"
+    )
+    assert viewer.status_code == 404
