@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
 from portal.errors import DomainError, NotFoundError
 from projects import selectors
+from projects.questions import result_as_answer
 from projects.serializers import (
     AnnotationSerializer,
     GuidelineVersionSerializer,
@@ -32,6 +33,7 @@ from projects.services.projects import (
     project_update,
 )
 from projects.services.queue import (
+    annotation_edit_refusal,
     annotation_revise,
     assignment_draft_save,
     assignment_skip,
@@ -302,23 +304,45 @@ def result_from(request) -> dict:
     return result
 
 
+def _project_body(project) -> dict:
+    return {
+        "id": project.pk,
+        "name": project.name,
+        "task_type": project.task_type,
+        "questions": project.questions,
+    }
+
+
+def _item_body(item, response_order) -> dict:
+    """The item as its annotator sees it: responses in the order recorded on their assignment."""
+    return {"id": item.pk, "external_id": item.external_id, "payload": display_payload(item, response_order)}
+
+
 def task_body(task) -> dict:
     assignment, item = task.assignment, task.item
-    project = assignment.project
     return {
         "assignment": {"id": assignment.pk, "expires_at": assignment.expires_at, "draft": assignment.draft},
-        "item": {
-            "id": item.pk,
-            "external_id": item.external_id,
-            "payload": display_payload(item, assignment.response_order),
-        },
-        "project": {
-            "id": project.pk,
-            "name": project.name,
-            "task_type": project.task_type,
-            "questions": project.questions,
-        },
+        "item": _item_body(item, assignment.response_order),
+        "project": _project_body(assignment.project),
         "guideline_version": assignment.guideline_version.number if assignment.guideline_version_id else None,
+    }
+
+
+def _own_annotation_body(annotation) -> dict:
+    """One of the annotator's own annotations, and whether (and why not) they may edit it."""
+    refusal = annotation_edit_refusal(annotation)
+    return {
+        "id": annotation.pk,
+        "item_external_id": annotation.item_external_id,
+        "status": annotation.status,
+        "needs_rereview": annotation.needs_rereview,
+        "guideline_version": annotation.guideline_version.number if annotation.guideline_version_id else None,
+        "revisions": annotation.revision_count,
+        "time_spent_ms": annotation.time_spent_ms,
+        "created_at": annotation.created_at,
+        "updated_at": annotation.updated_at,
+        "editable": refusal is None,
+        "not_editable_because": None if refusal is None else refusal.message,
     }
 
 
@@ -373,8 +397,44 @@ class AssignmentDraftApi(WorkspaceApi):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class AnnotationsOfAnnotatorApi(ProjectApi):
+    """The annotator's own annotations on a project, newest first: what they may go back to."""
+
+    roles = ANNOTATORS
+
+    def get(self, request, project_id: int):
+        project = self.project()
+        limit = query_int(request, "limit", 20, minimum=1, maximum=100)
+        annotations = selectors.annotations_of_annotator(
+            project=project, annotator=request.user, before_id=query_int(request, "before", 0), limit=limit
+        )
+        for annotation in annotations:
+            annotation.project = project  # the refusal reads the project's settings: no query each
+        return Response(
+            {
+                "results": [_own_annotation_body(annotation) for annotation in annotations],
+                "next_before": annotations[-1].pk if len(annotations) == limit else None,
+            }
+        )
+
+
 class AnnotationReviseApi(WorkspaceApi):
     roles = ANNOTATORS
+
+    def get(self, request, annotation_id: int):
+        """One of your annotations to edit: the item as you saw it and your answer as you gave it."""
+        annotation = selectors.annotation_of_annotator(annotator=request.user, annotation_id=annotation_id)
+        project, order = annotation.project, annotation.assignment.response_order
+        return Response(
+            {
+                "annotation": {
+                    **_own_annotation_body(annotation),
+                    "answer": result_as_answer(project.questions, annotation.result, order),
+                },
+                "item": _item_body(annotation.item, order),
+                "project": _project_body(project),
+            }
+        )
 
     def patch(self, request, annotation_id: int):
         result = result_from(request)

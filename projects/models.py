@@ -262,7 +262,11 @@ class Annotation(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["item", "annotator"], name="annotation_once_per_item")]
-        indexes = [models.Index(fields=["project", "id"], name="annotation_project_cursor")]
+        indexes = [
+            models.Index(fields=["project", "id"], name="annotation_project_cursor"),
+            # An annotator's own work on a project, newest first (the workbench's history).
+            models.Index(fields=["annotator", "project", "id"], name="annotation_annotator_recent"),
+        ]
 
 
 class AnnotationRevision(models.Model):

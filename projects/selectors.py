@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from portal.errors import NotFoundError
 from projects.models import (
     Annotation,
+    AnnotationRevision,
     GuidelineAcknowledgement,
     GuidelineVersion,
     ImportJob,
@@ -134,6 +136,43 @@ def annotation_detail(*, project: Project, annotation_id: int) -> Annotation:
         Annotation.objects.filter(project=project, pk=annotation_id)
         .select_related("item", "guideline_version", "assignment")
         .prefetch_related("revisions__guideline_version")
+        .first()
+    )
+    if annotation is None:
+        raise NotFoundError("No such annotation.")
+    return annotation
+
+
+def _revision_count():
+    """How many earlier states an annotation keeps (a subquery: no GROUP BY over the row)."""
+    revisions = (
+        AnnotationRevision.objects.filter(annotation=OuterRef("pk"))
+        .values("annotation")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    return Coalesce(Subquery(revisions), 0)
+
+
+def annotations_of_annotator(
+    *, project: Project, annotator: User, before_id: int = 0, limit: int = 20
+) -> list[Annotation]:
+    """One annotator's own annotations on a project, newest first, without the items' payloads."""
+    annotations = Annotation.objects.filter(project=project, annotator=annotator)
+    if before_id:
+        annotations = annotations.filter(pk__lt=before_id)
+    return list(
+        annotations.select_related("guideline_version")
+        .annotate(item_external_id=F("item__external_id"), revision_count=_revision_count())
+        .order_by("-id")[:limit]
+    )
+
+
+def annotation_of_annotator(*, annotator: User, annotation_id: int) -> Annotation:
+    annotation = (
+        Annotation.objects.filter(pk=annotation_id, annotator=annotator)
+        .select_related("project", "item", "assignment", "guideline_version")
+        .annotate(item_external_id=F("item__external_id"), revision_count=_revision_count())
         .first()
     )
     if annotation is None:

@@ -27,6 +27,11 @@ urlpatterns = [
         name="api_guideline_acknowledge",
     ),
     path("projects/<int:project_id>/annotations/", api.AnnotationListApi.as_view(), name="api_annotations"),
+    path(
+        "projects/<int:project_id>/annotations/mine/",
+        api.AnnotationsOfAnnotatorApi.as_view(),
+        name="api_annotations_mine",
+    ),
     path("projects/<int:project_id>/tasks/next/", api.TaskNextApi.as_view(), name="api_task_next"),
     path("assignments/<int:assignment_id>/submit/", api.AssignmentSubmitApi.as_view(), name="api_submit"),
     path("assignments/<int:assignment_id>/skip/", api.AssignmentSkipApi.as_view(), name="api_skip"),

@@ -520,6 +520,23 @@ def assignment_draft_save(*, annotator: User, assignment_id: int, draft) -> None
         raise NotFoundError("No such task in progress.")
 
 
+def annotation_edit_refusal(annotation: Annotation) -> ConflictError | None:
+    """Why its annotator may not edit this annotation now; None when they may."""
+    project = annotation.project
+    if not project.allow_edits:
+        return ConflictError("This project does not allow editing submitted work.", code="edits_not_allowed")
+    if project.status in (Project.Status.COMPLETED, Project.Status.ARCHIVED):
+        return ConflictError(
+            f"This project is {project.status}; its work can no longer be edited.", code="project_closed"
+        )
+    if annotation.status != Annotation.Status.SUBMITTED:
+        return ConflictError(
+            f"This annotation is {annotation.status} after review and can no longer be edited.",
+            code="annotation_locked",
+        )
+    return None
+
+
 @transaction.atomic
 def annotation_revise(
     *, annotator: User, annotation_id: int, result: dict, time_spent_ms: int | None = None
@@ -533,10 +550,8 @@ def annotation_revise(
     )
     if annotation is None:
         raise NotFoundError("No such annotation.")
-    if not annotation.project.allow_edits:
-        raise ConflictError("This project does not allow editing submitted work.", code="edits_not_allowed")
-    if annotation.status != Annotation.Status.SUBMITTED:
-        raise ConflictError(f"A {annotation.status} annotation cannot be edited.", code="annotation_locked")
+    if (refusal := annotation_edit_refusal(annotation)) is not None:
+        raise refusal
     canonical = result_validate(
         questions=annotation.project.questions,
         result=result,

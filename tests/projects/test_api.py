@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from projects.models import Assignment, GuidelineVersion, Project
 from tenants.models import Role
@@ -86,3 +87,74 @@ def test_an_unknown_item_status_filter_is_a_400_not_every_item(acme, project):
     assert response.json()["fields"] == {"status": ["Choose one of: pending, in_progress, done."]}
     pending = manager("get", f"/api/v1/projects/{project.pk}/items/?status=pending").json()
     assert len(pending["results"]) == 5
+
+
+def test_an_annotator_lists_their_own_work_and_reads_one_back_as_they_answered_it(acme, project, annotators):
+    from projects.models import Annotation
+    from projects.services.queue import annotation_revise, assignment_submit, task_next
+    from tests.projects.conftest import pairwise_result
+
+    person, other = annotators[0], annotators[1]
+    mine = []
+    for choice in ("A", "B", "tie"):
+        task = task_next(project=project, annotator=person)
+        result = pairwise_result(choice)
+        if choice == "tie":
+            result["preference"]["strength"] = None
+        mine.append(
+            (
+                assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=result),
+                result,
+                task,
+            )
+        )
+    assignment_submit(
+        annotator=other,
+        assignment_id=task_next(project=project, annotator=other).assignment.pk,
+        result=pairwise_result(),
+    )
+    annotation_revise(annotator=person, annotation_id=mine[0][0].pk, result=pairwise_result("B"))
+    Annotation.objects.filter(pk=mine[1][0].pk).update(status="accepted")  # audited: locked
+    annotator = _api(acme, person)
+
+    listing = annotator("get", f"/api/v1/projects/{project.pk}/annotations/mine/?limit=2")
+    assert listing.status_code == 200
+    rows = listing.json()["results"]
+    assert [row["id"] for row in rows] == [mine[2][0].pk, mine[1][0].pk]  # newest first, only theirs
+    assert rows[0]["item_external_id"] == mine[2][2].item.external_id
+    assert (rows[0]["editable"], rows[1]["editable"]) == (True, False)
+    assert (
+        rows[1]["not_editable_because"]
+        == "This annotation is accepted after review and can no longer be edited."
+    )
+    rest = annotator(
+        "get",
+        f"/api/v1/projects/{project.pk}/annotations/mine/?limit=2&before={listing.json()['next_before']}",
+    ).json()
+    assert [row["id"] for row in rest["results"]] == [mine[0][0].pk] and rest["next_before"] is None
+    assert rest["results"][0]["revisions"] == 1
+
+    # Read back: the item in the order the annotator saw it, and the answer as they gave it.
+    annotation, answer, task = mine[2]
+    body = annotator("get", f"/api/v1/annotations/{annotation.pk}/").json()
+    assert body["annotation"]["answer"]["preference"] == answer["preference"]
+    assert body["item"]["payload"]["responses"] == [
+        task.item.payload["responses"][index] for index in task.assignment.response_order
+    ]
+    assert body["project"]["questions"] == project.questions
+    # Sending that answer back as an edit keeps the result as it was.
+    edited = annotator(
+        "patch", f"/api/v1/annotations/{annotation.pk}/", {"result": body["annotation"]["answer"]}
+    )
+    assert edited.status_code == 200 and edited.json()["result"] == annotation.result
+
+    # Someone else's annotation is missing, as is any id of another annotator's.
+    other_id = Annotation.objects.get(annotator=other).pk
+    assert annotator("get", f"/api/v1/annotations/{other_id}/").status_code == 404
+
+    # The listing's queries do not grow with the page: the same for one row as for three.
+    with CaptureQueriesContext(connection) as one:
+        annotator("get", f"/api/v1/projects/{project.pk}/annotations/mine/?limit=1")
+    with CaptureQueriesContext(connection) as three:
+        annotator("get", f"/api/v1/projects/{project.pk}/annotations/mine/?limit=100")
+    assert len(one) == len(three)

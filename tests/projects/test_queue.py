@@ -508,14 +508,14 @@ def test_text_the_database_cannot_store_is_a_400_not_a_server_error(acme, projec
     assert drafted.status_code == 204
 
 
-def test_a_null_skip_reason_is_no_reason(acme, project, annotators):
+def test_a_null_skip_reason_is_refused_naming_it(acme, project, annotators):
     task = task_next(project=project, annotator=annotators[0])
     connection.set_schema_to_public()
     response = acme.client(annotators[0]).post(
         f"/api/v1/assignments/{task.assignment.pk}/skip/", {"reason": None}, content_type="application/json"
     )
     assert response.status_code == 400
-    assert response.json()["code"] == "reason_required"
+    assert response.json()["fields"] == {"reason": ["A string, not null."]}
     connection.set_tenant(acme.workspace)
     assert Assignment.objects.get(pk=task.assignment.pk).status == "leased"
 
