@@ -76,6 +76,8 @@ class WorkbenchView(WorkspaceView, TemplateView):
                 "submit": workbench_url("api_submit", "assignment_id"),
                 "skip": workbench_url("api_skip", "assignment_id"),
                 "draft": workbench_url("api_draft", "assignment_id"),
+                "mine": reverse("api_annotations_mine", kwargs={"project_id": project.pk}),
+                "annotation": workbench_url("api_annotation_revise", "annotation_id"),
                 "projects": reverse("projects"),
             },
         )

@@ -43,11 +43,15 @@
     gateError: byId("wb-gate-error"),
     ack: byId("wb-ack"),
     ackState: byId("wb-ack-state"),
+    historyToggle: byId("wb-history-toggle"),
+    cancelEdit: byId("wb-cancel-edit"),
   };
+  // Optional: a project's workbench lists the annotator's submitted work to go back and change.
+  const HAS_HISTORY = Boolean(config.urls.mine && ui.historyToggle);
 
   const state = {
-    view: "loading", // loading | task | gate | empty | error
-    task: null,
+    view: "loading", // loading | task | gate | empty | finished | history | error
+    task: null, // the task on screen; `task.edit` is set when it is a submitted annotation being changed
     widgets: [],
     current: 0,
     seq: 0,
@@ -1325,13 +1329,16 @@
     });
     timer.reset(draft && Number.isInteger(draft.time_spent_ms) ? draft.time_spent_ms : 0);
     showTimer();
-    root.dataset.assignment = String(task.assignment.id);
+    setEditing(task.edit || null);
+    root.dataset.assignment = task.edit ? "" : String(task.assignment.id);
     const expires = task.assignment.expires_at ? new Date(task.assignment.expires_at) : null;
-    ui.itemLabel.textContent =
-      `${ITEM_LABEL}${task.item.external_id}` +
-      (task.guideline_version ? ` · guideline v${task.guideline_version}` : "") +
-      (expires && !Number.isNaN(expires.getTime()) ? ` · yours until ${expires.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "") +
-      (draft ? " · draft restored" : "");
+    ui.itemLabel.textContent = task.edit
+      ? `Changing your answer to ${ITEM_LABEL.toLowerCase()}${task.item.external_id} · submitted ${when(task.edit.created_at)}` +
+        (task.edit.revisions ? ` · changed ${times(task.edit.revisions)} before` : "")
+      : `${ITEM_LABEL}${task.item.external_id}` +
+        (task.guideline_version ? ` · guideline v${task.guideline_version}` : "") +
+        (expires && !Number.isNaN(expires.getTime()) ? ` · yours until ${expires.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}` : "") +
+        (draft ? " · draft restored" : "");
     ui.draftStatus.textContent = "";
     setView("task");
     window.scrollTo({ top: 0 });
@@ -1398,6 +1405,7 @@
   async function loadNext() {
     state.task = null;
     state.widgets = [];
+    setEditing(null);
     setView("loading");
     ui.itemLabel.textContent = "Loading your next task…";
     const response = await api("POST", config.urls.next);
@@ -1442,6 +1450,10 @@
 
   async function submit() {
     if (state.view !== "task" || !state.task || state.busy) return;
+    if (state.task.edit) {
+      await saveEdit();
+      return;
+    }
     setBusy(true);
     const assignment = state.task.assignment.id;
     const body = { result: collect(false), time_spent_ms: timer.value() };
@@ -1506,7 +1518,7 @@
   }
 
   async function saveDraft(options) {
-    if (!state.task || !state.dirty || state.saving || state.busy || state.view !== "task") return;
+    if (!state.task || state.task.edit || !state.dirty || state.saving || state.busy || state.view !== "task") return;
     const keepalive = Boolean(options && options.keepalive);
     state.dirty = false;
     state.saving = true;
@@ -1522,6 +1534,122 @@
   }
   window.setInterval(saveDraft, AUTOSAVE_MS);
   window.addEventListener("pagehide", () => saveDraft({ keepalive: true }));
+
+  // Your submitted work: the list, and changing one answer ----------------------------------------
+
+  const when = (iso) => {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime())
+      ? ""
+      : date.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  };
+  const times = (count) => (count === 1 ? "once" : `${count} times`);
+
+  function setEditing(annotation) {
+    root.dataset.editing = annotation ? String(annotation.id) : "";
+    ui.submit.replaceChildren(annotation ? "Save changes " : "Submit ", kbd("Enter"));
+    ui.skip.hidden = !ALLOW_SKIP || Boolean(annotation);
+    if (ui.cancelEdit) ui.cancelEdit.hidden = !annotation;
+  }
+
+  async function showHistory(before) {
+    if (!HAS_HISTORY || state.busy || gating()) return;
+    if (state.view === "task" && !state.task.edit) {
+      state.dirty = true; // keep the task's answers and its time so far
+      await saveDraft();
+    }
+    state.task = null;
+    state.widgets = [];
+    setEditing(null);
+    setView("loading");
+    root.dataset.assignment = "";
+    ui.itemLabel.textContent = "Your submitted work";
+    const response = await api("GET", `${config.urls.mine}?limit=20${before ? `&before=${before}` : ""}`);
+    if (!response.ok) {
+      showError(response.data, () => showHistory(before));
+      return;
+    }
+    const rows = response.data.results || [];
+    const back = h("button", { type: "button", class: "secondary", onclick: loadNext }, "Back to your task ", kbd("Esc"));
+    if (!rows.length) {
+      showMessage("history", [h("p", null, h("strong", null, "You have not submitted anything on this project yet.")), h("p", null, back)]);
+      back.focus();
+      return;
+    }
+    const table = h(
+      "table",
+      { class: "wb-history" },
+      h("thead", null, h("tr", null, h("th", null, "Item"), h("th", null, "Submitted"), h("th", null, "Last changed"), h("th", null, "Guideline"), h("th", null, ""))),
+      h(
+        "tbody",
+        null,
+        rows.map((row) =>
+          h(
+            "tr",
+            { "data-annotation": row.id },
+            h("td", null, row.item_external_id),
+            h("td", null, when(row.created_at)),
+            h("td", null, row.revisions ? `${when(row.updated_at)} (changed ${times(row.revisions)})` : "—"),
+            h("td", null, row.guideline_version ? `v${row.guideline_version}` : "—", row.needs_rereview ? h("span", { class: "wb-flag" }, " needs re-review") : null),
+            h(
+              "td",
+              null,
+              row.editable
+                ? h("button", { type: "button", class: "secondary", onclick: () => editAnnotation(row.id) }, "Change")
+                : h("span", { class: "muted" }, row.not_editable_because)
+            )
+          )
+        )
+      )
+    );
+    const older = response.data.next_before
+      ? h("button", { type: "button", class: "link", onclick: () => showHistory(response.data.next_before) }, "Older work")
+      : null;
+    showMessage("history", [
+      h("p", null, h("strong", null, "Your submitted work on this project, newest first.")),
+      h("p", { class: "muted" }, "Open one to change your answer; the earlier answer is kept as a revision."),
+      table,
+      h("p", { class: "row" }, back, older),
+    ]);
+    (ui.message.querySelector("tbody button") || back).focus();
+  }
+
+  async function editAnnotation(annotationId) {
+    if (state.busy) return;
+    setView("loading");
+    const response = await api("GET", urlFor(config.urls.annotation, annotationId));
+    if (!response.ok) {
+      showError(response.data, () => editAnnotation(annotationId));
+      return;
+    }
+    const { annotation, item, project } = response.data;
+    renderTask({
+      assignment: { id: null, draft: { answers: annotation.answer } },
+      item,
+      project,
+      guideline_version: annotation.guideline_version,
+      edit: annotation,
+    });
+  }
+
+  async function saveEdit() {
+    const annotation = state.task.edit;
+    setBusy(true);
+    const body = { result: collect(false), time_spent_ms: timer.value() };
+    const response = await api("PATCH", urlFor(config.urls.annotation, annotation.id), body);
+    setBusy(false);
+    if (response.ok) {
+      notice(`Your change to ${ITEM_LABEL.toLowerCase()}${state.task.item.external_id} is saved; the earlier answer is kept.`);
+      await showHistory();
+    } else if (response.status === 400) {
+      showErrors(response.data);
+    } else if (response.status === 409 && response.data.code === "guideline_ack_required") {
+      await loadNext(); // the gate asks for the new version first
+    } else {
+      notice(response.data.message, true);
+      if (response.status === 409 || response.status === 404) await showHistory();
+    }
+  }
 
   // The guideline -------------------------------------------------------------------------------
 
@@ -1579,6 +1707,8 @@
   if (ui.guidelineClose) ui.guidelineClose.addEventListener("click", () => setGuideline(false));
   if (ui.ack) ui.ack.addEventListener("click", acknowledge);
   ui.submit.addEventListener("click", submit);
+  if (ui.historyToggle) ui.historyToggle.addEventListener("click", () => (state.view === "history" ? loadNext() : showHistory()));
+  if (ui.cancelEdit) ui.cancelEdit.addEventListener("click", () => showHistory());
   ui.skip.addEventListener("click", openSkip);
   ui.skipConfirm.addEventListener("click", confirmSkip);
   ui.skipCancel.addEventListener("click", () => {
@@ -1620,6 +1750,12 @@
       } else if (ui.guideline && !ui.guideline.hidden && !gating()) {
         ev.preventDefault();
         setGuideline(false);
+      } else if (state.view === "task" && state.task && state.task.edit) {
+        ev.preventDefault();
+        showHistory(); // leave the change unsaved
+      } else if (state.view === "history") {
+        ev.preventDefault();
+        loadNext();
       }
       return;
     }
@@ -1627,6 +1763,12 @@
     if (ev.key === "g") {
       ev.preventDefault();
       setGuideline(ui.guideline ? ui.guideline.hidden : false);
+      return;
+    }
+    if (ev.key === "h" && HAS_HISTORY && ["task", "empty", "finished", "history"].includes(state.view)) {
+      ev.preventDefault();
+      if (state.view === "history") loadNext();
+      else showHistory();
       return;
     }
     if (state.view !== "task") return;
@@ -1651,7 +1793,7 @@
       focusQuestion(state.current + (ev.key === "j" ? 1 : -1));
       return;
     }
-    if (ev.key === "s" && ALLOW_SKIP) {
+    if (ev.key === "s" && ALLOW_SKIP && !state.task.edit) {
       ev.preventDefault();
       openSkip();
       return;
@@ -1667,6 +1809,7 @@
   // Start -------------------------------------------------------------------------------------------
 
   ui.skip.hidden = !ALLOW_SKIP;
+  if (ui.historyToggle) ui.historyToggle.hidden = !HAS_HISTORY;
   const kinds = new Set(config.questions.map((q) => q.kind));
   for (const block of root.querySelectorAll("[data-kinds]")) {
     block.hidden = !block.dataset.kinds.split(" ").some((kind) => kinds.has(kind));

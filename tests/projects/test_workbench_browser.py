@@ -462,3 +462,63 @@ def test_every_task_type_renders_and_submits_by_keyboard(
         assert annotation.time_spent_ms > 0, preset
     assert skipped == [("multimodal-1", "Cannot see images")]
     assert annotations["multimodal"][0].item.external_id == "multimodal-2"
+
+
+def test_an_annotator_changes_a_submitted_answer_from_their_work_list(
+    committed_project, portal_url, browser_page, django_db_blocker
+):
+    page = browser_page
+    project_id = committed_project["project_id"]
+    browser_sign_in(page, portal_url, "annotator@acme.test")
+    page.goto(portal_url("acme.localhost", f"/projects/{project_id}/work/"))
+    page.wait_for_selector("#workbench[data-state=gate]")
+    page.keyboard.press("Enter")
+    assignment = ""
+    for number in range(2):
+        assignment = wait_for_task(page, assignment)
+        for key in ("1", "2", "1", "3", "3"):  # A, clearly better; helpfulness A, the rest tie
+            page.keyboard.press(key)
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f"#wb-done[data-count='{number + 1}']")
+    third = wait_for_task(page, assignment)
+    page.keyboard.press("2")  # a start on the third task, kept while away from it
+
+    page.keyboard.press("h")
+    page.wait_for_selector("#workbench[data-state=history]")
+    rows = page.locator(".wb-history tbody tr")
+    assert rows.count() == 2
+    newest = rows.nth(0).get_attribute("data-annotation")
+    assert page.evaluate("document.activeElement.textContent") == "Change"  # the newest, by keyboard
+    page.screenshot(path="/tmp/workbench-history.png", full_page=True)
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#workbench[data-state=task][data-editing='{newest}']")
+    assert page.inner_text("#wb-item-label").startswith("Changing your answer to item ")
+    # The answer as it was given, in the order it was shown: A, clearly better.
+    assert page.is_checked("#wb-q-preference [data-row=choice] input[value=A]")
+    assert page.is_checked("#wb-q-preference [data-row=strength] input[value='2']")
+    assert not page.is_visible("#wb-skip")
+    page.screenshot(path="/tmp/workbench-edit.png", full_page=True)
+    page.keyboard.press("2")  # now B; every row is answered, so the overall row stays current
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("3")  # much better
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#workbench[data-state=history]")
+    assert "changed once" in page.inner_text(f".wb-history tr[data-annotation='{newest}']")
+
+    page.keyboard.press("Escape")  # back to the task in hand, with its start kept
+    assert wait_for_task(page, "") == third
+    assert page.is_checked("#wb-q-preference [data-row=choice] input[value=B]")
+    assert page.is_visible("#wb-skip")
+    assert not page.js_errors, page.js_errors
+    assert [f.split()[0] for f in page.failed_responses] == ["409"], page.failed_responses  # the gate
+
+    with django_db_blocker.unblock():
+        connection.set_tenant(committed_project["workspace"])
+        annotation = Annotation.objects.select_related("assignment").get(pk=newest)
+        revisions = list(annotation.revisions.values_list("result", flat=True))
+        connection.set_schema_to_public()
+        connection.close()
+    shown = annotation.assignment.response_order
+    assert annotation.result["preference"]["winner"] == shown[1]  # B as displayed
+    assert annotation.result["preference"]["strength"] == 3
+    assert [r["preference"]["winner"] for r in revisions] == [shown[0]]
