@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from rest_framework import status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
 from portal.errors import DomainError, NotFoundError
+from portal.parsers import JSONObjectParser, json_type
 from projects import selectors
 from projects.questions import result_as_answer
 from projects.serializers import (
@@ -49,24 +50,11 @@ ANNOTATORS = frozenset({Role.ANNOTATOR})
 PAGE_MAX = 500
 
 
-def body_of(request) -> dict:
-    """The request's JSON object; a 400 when the body is some other JSON value (a list, a string)."""
-    if not isinstance(request.data, dict):
-        raise DomainError(
-            "The request body must be a JSON object.", fields={"body": ["Send an object of fields."]}
-        )
-    return request.data
-
-
-JSON_TYPES = {list: "an array", str: "a string", int: "a number", float: "a number", bool: "a boolean"}
-
-
 def text_of(data: dict, name: str, default: str = "") -> str:
     """A text field of a request body (absent: `default`); anything but a string is a 400 naming it."""
     value = data.get(name, default)
     if not isinstance(value, str):
-        sent = "null" if value is None else JSON_TYPES.get(type(value), "an object")
-        raise DomainError(f"{name} is text.", fields={name: [f"A string, not {sent}."]})
+        raise DomainError(f"{name} is text.", fields={name: [f"A string, not {json_type(value)}."]})
     return value
 
 
@@ -139,7 +127,7 @@ class ProjectStatusApi(ProjectApi):
             actor=request.user,
             workspace=self.workspace,
             project=self.project(),
-            status=text_of(body_of(request), "status"),
+            status=text_of(request.data, "status"),
         )
         return Response(ProjectSerializer(project).data)
 
@@ -177,7 +165,7 @@ class ItemListApi(ProjectApi):
         return Response({"results": ItemSerializer(items, many=True).data, "next_after": next_after})
 
     def post(self, request, project_id: int):
-        result = items_import(project=self.project(), records=body_of(request).get("items"))
+        result = items_import(project=self.project(), records=request.data.get("items"))
         return Response(
             {"received": result.total, "created": result.created, "duplicates": result.duplicates},
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
@@ -186,7 +174,7 @@ class ItemListApi(ProjectApi):
 
 class ImportListApi(ProjectApi):
     roles = MANAGERS
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, JSONObjectParser]
 
     def get(self, request, project_id: int):
         return Response(
@@ -231,7 +219,7 @@ class GuidelineListApi(ProjectApi):
         return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
 
     def post(self, request, project_id: int):
-        data = body_of(request)
+        data = request.data
         version = guideline_draft_save(
             actor=request.user,
             project=self.project(),
@@ -382,7 +370,7 @@ class AssignmentSkipApi(WorkspaceApi):
         assignment_skip(
             annotator=request.user,
             assignment_id=assignment_id,
-            reason=text_of(body_of(request), "reason"),
+            reason=text_of(request.data, "reason"),
         )
         return Response({"skipped": assignment_id})
 
@@ -392,7 +380,7 @@ class AssignmentDraftApi(WorkspaceApi):
 
     def put(self, request, assignment_id: int):
         assignment_draft_save(
-            annotator=request.user, assignment_id=assignment_id, draft=body_of(request).get("draft")
+            annotator=request.user, assignment_id=assignment_id, draft=request.data.get("draft")
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
