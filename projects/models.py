@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from projects.presets import PRESETS
 from tenants.models import PERSON
 
 USER = settings.AUTH_USER_MODEL
@@ -56,6 +57,12 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def task_type_label(self) -> str:
+        """The task type as people read it: "Side-by-side preference", not its key."""
+        preset = PRESETS.get(self.task_type)
+        return preset.label if preset else self.task_type
 
 
 class Staffing(models.Model):

@@ -220,18 +220,24 @@ def import_job_get(*, project: Project, job_id: int) -> ImportJob:
 
 def annotator_projects(*, user: User) -> list[dict]:
     """The active projects an annotator is staffed on, with what is left for them."""
+    # Counted per project by subqueries on the open-queue index and the annotator's own index: a
+    # join to every item of every project would read them all.
+    open_items = (
+        Item.objects.filter(project=OuterRef("pk"), is_open=True)
+        .values("project")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    done_by_me = (
+        Annotation.objects.filter(project=OuterRef("pk"), annotator=user)
+        .values("project")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
     projects = Project.objects.filter(
         status=Project.Status.ACTIVE,
         staffing__user=user,
         staffing__role=Staffing.Role.ANNOTATOR,
         staffing__removed_at__isnull=True,
-    ).annotate(
-        open_items=Count("items", filter=Q(items__is_open=True), distinct=True),
-    )
-    done = dict(
-        Annotation.objects.filter(annotator=user)
-        .values("project_id")
-        .annotate(n=Count("id"))
-        .values_list("project_id", "n")
-    )
-    return [{"project": p, "open_items": p.open_items, "done_by_me": done.get(p.pk, 0)} for p in projects]
+    ).annotate(open_items=Coalesce(Subquery(open_items), 0), done_by_me=Coalesce(Subquery(done_by_me), 0))
+    return [{"project": p, "open_items": p.open_items, "done_by_me": p.done_by_me} for p in projects]

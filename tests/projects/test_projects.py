@@ -143,6 +143,28 @@ def test_dashboard_and_pages_render(acme, project):
         connection.set_schema_to_public()
     dashboard = client.get(f"/projects/{project.pk}/").content.decode()
     assert "0</strong> of 5 items done" in dashboard
+    assert "gold item" not in dashboard
+    assert "Task type Pairwise preference" in dashboard  # its name, not its key
+
+
+def test_the_dashboard_accounts_for_the_gold_items_the_list_counts(acme, project):
+    from projects.services.imports import items_import
+    from tests.projects.conftest import pairwise_items, pairwise_result
+
+    connection.set_tenant(acme.workspace)
+    gold = [
+        record | {"is_gold": True, "gold_answer": pairwise_result("A")}
+        for record in pairwise_items(2, start=900)
+    ]
+    items_import(project=project, records=gold)
+    connection.set_schema_to_public()
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    listing = client.get("/projects/").content.decode()
+    assert "<td>Pairwise preference</td>" in listing and "<td>7</td>" in listing  # 5 + 2 gold
+    connection.set_schema_to_public()
+    dashboard = client.get(f"/projects/{project.pk}/").content.decode()
+    assert "of 5 items done" in dashboard
+    assert "Besides these, 2 gold items with known answers are mixed into the queue" in dashboard
 
 
 def test_a_body_that_is_not_an_object_is_a_400(acme, project, annotators):
