@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -215,9 +215,14 @@ def project_staff(
             code="role_mismatch",
             fields={"user_id": [f"Only workspace members with the {role} role can be staffed as {role}."]},
         )
+    already = ConflictError(f"{membership.user.email} is already staffed.", code="already_staffed")
     if Staffing.objects.filter(project=project, user_id=user_id, role=role, removed_at__isnull=True).exists():
-        raise ConflictError(f"{membership.user.email} is already staffed.", code="already_staffed")
-    staffing = Staffing.objects.create(project=project, user_id=user_id, role=role)
+        raise already
+    try:
+        with transaction.atomic():  # two managers staffing the same person at once: one wins
+            staffing = Staffing.objects.create(project=project, user_id=user_id, role=role)
+    except IntegrityError:
+        raise already from None
     audit_record(
         actor=actor,
         action="project.staffed",

@@ -539,3 +539,43 @@ def test_time_spent_over_many_edits_stays_within_range(project, annotators):
             time_spent_ms=MAX_TIME_SPENT_MS,
         )
     assert Annotation.objects.get(pk=annotation.pk).time_spent_ms == MAX_TOTAL_TIME_MS
+
+
+def test_staffing_one_person_twice_at_once_is_a_conflict_not_a_server_error(
+    committed_project, django_db_blocker
+):
+    """Another manager's insert of the same staffing is in flight when the check runs: the check
+    does not see it, and the unique constraint turns the second insert into already_staffed."""
+    from projects.models import Staffing
+    from projects.services.projects import project_staff
+    from tenants.models import Membership
+
+    workspace, project, people = committed_project
+    person = people[0]
+    inserted, release = threading.Event(), threading.Event()
+
+    def other_manager() -> None:
+        with django_db_blocker.unblock():
+            connection.set_tenant(workspace)
+            with transaction.atomic():
+                Staffing.objects.create(project_id=project.pk, user_id=person.pk, role="annotator")
+                inserted.set()
+                release.wait(timeout=30)
+            connections.close_all()
+
+    with django_db_blocker.unblock():
+        manager = Membership.objects.get(workspace=workspace, role=Role.CLIENT_MANAGER).user
+        connection.set_tenant(workspace)
+        Staffing.objects.filter(project=project, user=person).update(removed_at=timezone.now())
+        holder = threading.Thread(target=other_manager)
+        holder.start()
+        assert inserted.wait(timeout=30)
+        threading.Timer(0.5, release.set).start()
+        with pytest.raises(ConflictError) as error:
+            project_staff(
+                actor=manager, workspace=workspace, project=project, user_id=person.pk, role="annotator"
+            )
+        holder.join(timeout=30)
+        assert error.value.code == "already_staffed"
+        assert Staffing.objects.filter(project=project, user=person, removed_at__isnull=True).count() == 1
+        connection.set_schema_to_public()
