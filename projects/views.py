@@ -13,6 +13,7 @@ from portal.forms import form_add_domain_error
 from projects import selectors
 from projects.forms import GuidelineForm, ImportForm, ProjectForm, requirements_initial
 from projects.models import GuidelineVersion, Project
+from projects.presentation import result_display
 from projects.presets import PRESETS
 from projects.services.guidelines import (
     guideline_current,
@@ -231,7 +232,18 @@ class AnnotationDetailView(ProjectPage):
             )
         except NotFoundError:
             raise Http404 from None
-        return super().get_context_data(project=project, annotation=annotation, **kwargs)
+        payload = annotation.item.payload
+
+        def in_words(result):  # responses lettered as imported: A is the first response
+            return result_display(project.questions, result, payload)
+
+        return super().get_context_data(
+            project=project,
+            annotation=annotation,
+            rows=in_words(annotation.result),
+            revisions=[(revision, in_words(revision.result)) for revision in annotation.revisions.all()],
+            **kwargs,
+        )
 
 
 class ImportView(ProjectPage):

@@ -22,11 +22,11 @@ from portal.boundary import WorkspaceView
 from portal.errors import ConflictError, DomainError, NotFoundError
 from portal.forms import form_add_domain_error
 from projects.models import Project
+from projects.presentation import item_display, result_display
 from projects.questions import result_as_answer
 from projects.services.guidelines import guideline_render
 from reviews import selectors_audits as selectors
 from reviews.models import Audit
-from reviews.presentation import item_display, result_display
 from reviews.services.adjudications import adjudication_resolve
 from reviews.services.audits import audit_blind_answer, audit_next, audit_submit
 from reviews.services.policy import review_policy

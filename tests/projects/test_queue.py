@@ -211,7 +211,9 @@ def test_editing_keeps_revisions(project, annotators):
         annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("A"))
 
 
-def test_the_managers_annotation_page_shows_the_result_and_its_revisions_as_json(acme, project, annotators):
+def test_the_managers_annotation_page_shows_the_result_and_its_revisions_in_words_and_json(
+    acme, project, annotators
+):
     person = annotators[0]
     task = task_next(project=project, annotator=person)
     annotation = assignment_submit(
@@ -227,6 +229,14 @@ def test_the_managers_annotation_page_shows_the_result_and_its_revisions_as_json
     # A tie is null, as in the API and the exports; Python's None and quotes never show.
     assert text.count("&quot;honesty&quot;: null") == 2  # the result and its one earlier revision
     assert "None" not in text and "&#x27;preference&#x27;" not in text
+    # And in words, lettered as imported: the annotator's B (then their A) under the letter of
+    # that response in the item.
+    shown = task.assignment.response_order
+    now, before = (
+        text.index(f"<div>{'AB'[shown[1]]} is better (clearly better)</div>"),
+        text.index(f"<div>{'AB'[shown[0]]} is better (clearly better)</div>"),
+    )
+    assert now < text.index("Earlier revisions") < before
 
 
 def test_next_task_and_submit_query_counts_stay_flat(

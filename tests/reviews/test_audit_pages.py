@@ -12,12 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from projects.models import Annotation, Item, Project
+from projects.presentation import result_display
 from projects.questions import questions_validate, result_as_answer, result_validate
 from projects.services.guidelines import guideline_acknowledge
 from projects.services.projects import project_create
 from projects.services.queue import task_next
 from reviews.models import Adjudication, AnnotatorQuality, Audit, Consensus
-from reviews.presentation import result_display
 from reviews.services.audits import audit_next, audit_submit
 from reviews.services.policy import review_policy
 from tenants.models import AuditLog, Membership, Role, User
