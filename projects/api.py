@@ -284,7 +284,7 @@ class AnnotationListApi(ProjectApi):
 
 def result_from(request) -> dict:
     """The `result` object of an API request body, or a 400 saying it is missing."""
-    result = request.data.get("result") if isinstance(request.data, dict) else None
+    result = request.data.get("result")
     if not isinstance(result, dict):
         raise DomainError(
             "result is an object keyed by question.", code="invalid_result", fields={"result": ["Required."]}

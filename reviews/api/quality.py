@@ -72,8 +72,6 @@ class ReviewPolicyApi(ProjectApi):
         return Response(review_policy_figures(project=self.project()))
 
     def patch(self, request, project_id: int):
-        if not isinstance(request.data, dict):
-            raise DomainError("Send an object of review settings.", code="invalid_policy")
         project = self.project()
         review_policy_update(
             actor=request.user, workspace=self.workspace, project=project, changes=dict(request.data.items())
