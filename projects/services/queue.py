@@ -438,9 +438,9 @@ def assignment_submit(
     """Turn a lease into an annotation. Submitting the same assignment again returns the same one."""
     with connection.cursor() as cursor:  # one cursor: django-tenants sets the search path once
         assignment = _locked_assignment(cursor, annotator, assignment_id)
-        if assignment.status == Assignment.Status.SUBMITTED:
-            return Annotation.objects.get(assignment_id=assignment.pk)
-        if assignment.status != Assignment.Status.LEASED or assignment.expires_at < timezone.now():
+        if assignment.status not in (Assignment.Status.SUBMITTED, Assignment.Status.LEASED) or (
+            assignment.status == Assignment.Status.LEASED and assignment.expires_at < timezone.now()
+        ):
             raise ConflictError("This task's lease has ended; ask for the next task.", code="lease_ended")
         project, item = assignment.project, assignment.item
         canonical = result_validate(
@@ -449,6 +449,8 @@ def assignment_submit(
             item=item.payload,
             response_order=assignment.response_order,
         )
+        if assignment.status == Assignment.Status.SUBMITTED:
+            return _resubmitted(assignment, canonical)
         now = timezone.now()
         spent = _time_spent(time_spent_ms)
         version_id = assignment.guideline_version_id
@@ -482,6 +484,24 @@ def assignment_submit(
         annotation_intake(project=project, item=item, annotation=annotation, completed=completed)
         cursor.execute(_PROJECT_COUNT, [project.pk])
     return annotation
+
+
+def _resubmitted(assignment: Assignment, canonical: dict) -> Annotation:
+    """The annotation of a task submitted before, when this submission repeats it (a retry).
+
+    A retry carries the answer as first submitted, which a later edit may have changed since;
+    a different answer is refused rather than silently dropped.
+    """
+    annotation = Annotation.objects.get(assignment_id=assignment.pk)
+    first = annotation.revisions.filter(number=1).values_list("result", flat=True).first()
+    if canonical in (annotation.result, first):
+        return annotation
+    raise ConflictError(
+        "This task was already submitted with a different answer; "
+        f"change it with PATCH /api/v1/annotations/{annotation.pk}/.",
+        code="already_submitted",
+        fields={"result": ["Differs from the submitted answer."], "annotation_id": [annotation.pk]},
+    )
 
 
 @transaction.atomic

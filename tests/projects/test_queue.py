@@ -123,13 +123,41 @@ def test_submitting_twice_yields_one_annotation(project, annotators):
         annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result()
     )
     second = assignment_submit(
-        annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result("B")
+        annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result()
     )
     assert first.pk == second.pk
     assert Annotation.objects.filter(assignment=task.assignment).count() == 1
     assert Item.objects.get(pk=task.item.pk).completed_count == 1
     project.refresh_from_db()
     assert project.annotations_count == 1
+
+
+def test_submitting_again_with_a_different_answer_is_refused(project, annotators):
+    """A retry repeats the answer; a different one is a conflict, not silently dropped."""
+    task = task_next(project=project, annotator=annotators[0])
+    first = assignment_submit(
+        annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    with pytest.raises(ConflictError) as error:
+        assignment_submit(
+            annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result("B")
+        )
+    assert error.value.code == "already_submitted"
+    assert error.value.fields["annotation_id"] == [first.pk]
+    assert Annotation.objects.get(pk=first.pk).result == first.result
+    # After an edit, a late retry of the first submission still gets the annotation back.
+    annotation_revise(annotator=annotators[0], annotation_id=first.pk, result=pairwise_result("B"))
+    retried = assignment_submit(
+        annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    assert retried.pk == first.pk
+    assert retried.result == Annotation.objects.get(pk=first.pk).result != first.result
+    # An answer that is not valid at all is still a 400, not a conflict.
+    with pytest.raises(DomainError) as error:
+        assignment_submit(
+            annotator=annotators[0], assignment_id=task.assignment.pk, result={"preference": {"choice": "C"}}
+        )
+    assert not isinstance(error.value, ConflictError)
 
 
 def test_invalid_result_writes_nothing(project, annotators):
