@@ -12,6 +12,7 @@ from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
 from portal.errors import DomainError, NotFoundError
 from portal.parsers import JSONObjectParser, json_type
 from projects import selectors
+from projects.models import GuidelineVersion
 from projects.questions import result_as_answer
 from projects.serializers import (
     AnnotationSerializer,
@@ -64,6 +65,11 @@ class ProjectApi(WorkspaceApi):
     def project(self):
         return selectors.project_visible(
             user=self.request.user, membership=self.membership, project_id=self.kwargs["project_id"]
+        )
+
+    def guideline_versions(self) -> list:
+        return selectors.guideline_versions_readable(
+            user=self.request.user, membership=self.membership, project=self.project()
         )
 
 
@@ -202,20 +208,11 @@ class ImportDetailApi(ProjectApi):
         return Response(ImportJobSerializer(job).data)
 
 
-def guideline_versions_visible(view: ProjectApi, project) -> list:
-    """The project's guideline versions the caller may read: annotators and auditors see the
-    published ones only, never the draft."""
-    versions = selectors.guideline_versions(project=project)
-    if view.membership is not None and view.membership.role not in READERS:
-        versions = [v for v in versions if v.status == v.Status.PUBLISHED]
-    return versions
-
-
 class GuidelineListApi(ProjectApi):
     roles = {"GET": ALL_ROLES, "POST": MANAGERS}
 
     def get(self, request, project_id: int):
-        versions = guideline_versions_visible(self, self.project())
+        versions = self.guideline_versions()
         return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
 
     def post(self, request, project_id: int):
@@ -256,11 +253,13 @@ class GuidelineDiffApi(ProjectApi):
     roles = ALL_ROLES
 
     def get(self, request, project_id: int):
-        versions = {v.number: v for v in guideline_versions_visible(self, self.project())}
+        versions = {v.number: v for v in self.guideline_versions()}
         if not versions:
             raise DomainError("This project has no guideline versions yet.", code="no_guidelines")
-        to = query_int(request, "to", max(versions))
-        start = query_int(request, "from", max(1, to - 1))
+        to = query_int(request, "to", max(versions), minimum=1)
+        start = query_int(request, "from", to - 1)
+        # "from": 0 is before the first version, so by default version 1 reads as all new.
+        versions[0] = GuidelineVersion(number=0, body="")
         for number in (to, start):
             if number not in versions:
                 raise NotFoundError(f"No guideline version {number}.")

@@ -188,6 +188,15 @@ def guideline_versions(*, project: Project) -> list[GuidelineVersion]:
     return list(GuidelineVersion.objects.filter(project=project).order_by("-number"))
 
 
+def guideline_versions_readable(*, user: User, membership: Membership | None, project: Project) -> list:
+    """The versions `user` may read, newest first: the draft only to those who write it (client
+    managers and vendor staff); viewers, annotators and auditors see what is published."""
+    versions = guideline_versions(project=project)
+    if user.is_staff or (membership is not None and membership.role == Role.CLIENT_MANAGER):
+        return versions
+    return [v for v in versions if v.status == GuidelineVersion.Status.PUBLISHED]
+
+
 def guideline_acknowledged(*, user: User, version: GuidelineVersion | None) -> bool:
     """Whether `user` acknowledged `version` (no version: nothing to acknowledge)."""
     if version is None:

@@ -288,12 +288,12 @@ class GuidelineView(ProjectPage):
 
     def get_context_data(self, **kwargs):
         project = self.get_project()
-        versions = selectors.guideline_versions(project=project)
+        versions = selectors.guideline_versions_readable(
+            user=self.request.user, membership=self.membership, project=project
+        )
         is_manager = self.request.user.is_staff or (
             self.membership and self.membership.role == Role.CLIENT_MANAGER
         )
-        if not is_manager:
-            versions = [v for v in versions if v.status == GuidelineVersion.Status.PUBLISHED]
         draft = next((v for v in versions if v.status == GuidelineVersion.Status.DRAFT), None)
         current = guideline_current(project)
         form = kwargs.pop("form", None) or GuidelineForm(

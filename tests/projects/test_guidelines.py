@@ -176,13 +176,27 @@ def test_annotators_cannot_read_the_draft_through_a_diff(acme, project, annotato
     assert "SECRET" not in response.content.decode()
     connection.set_schema_to_public()
     latest = annotator.get(f"/api/v1/projects/{project.pk}/guidelines/diff/").json()
-    assert (latest["from"], latest["to"]) == (1, 1)
+    # The only published version against the empty text before it: all of it is new.
+    assert (latest["from"], latest["to"]) == (0, 1)
+    assert latest["lines"] and {line["op"] for line in latest["lines"]} == {"insert"}
+    connection.set_schema_to_public()
+    listed = annotator.get(f"/api/v1/projects/{project.pk}/guidelines/").json()["results"]
+    assert [v["number"] for v in listed] == [1]
+    viewer = acme.client(acme.users[Role.CLIENT_VIEWER])
+    connection.set_schema_to_public()
+    listed = viewer.get(f"/api/v1/projects/{project.pk}/guidelines/").json()["results"]
+    assert [v["number"] for v in listed] == [1]  # a viewer reads what is published, as on the page
+    connection.set_schema_to_public()
+    assert viewer.get(f"/api/v1/projects/{project.pk}/guidelines/diff/?from=1&to=2").status_code == 404
     connection.set_schema_to_public()
     page = annotator.get(f"/projects/{project.pk}/guidelines/?from=1&to=2")
     assert page.status_code == 200 and "SECRET" not in page.content.decode()
     connection.set_schema_to_public()
     managed = acme.client(manager).get(f"/api/v1/projects/{project.pk}/guidelines/diff/?from=1&to=2")
     assert any("SECRET" in line["text"] for line in managed.json()["lines"])
+    connection.set_schema_to_public()
+    listed = acme.client(manager).get(f"/api/v1/projects/{project.pk}/guidelines/").json()["results"]
+    assert [v["number"] for v in listed] == [2, 1]
     connection.set_schema_to_public()
     page = acme.client(manager).get(f"/projects/{project.pk}/guidelines/?from=1&to=2")
     assert "SECRET" in page.content.decode()
