@@ -150,7 +150,12 @@ def guideline_publish(
     flagged = 0
     if version.kind == GuidelineVersion.Kind.SEMANTIC:
         flagged = (
-            Annotation.objects.filter(project=project, needs_rereview=False)
+            # Work that still counts: a rejected or superseded annotation has nothing to re-review.
+            Annotation.objects.filter(
+                project=project,
+                needs_rereview=False,
+                status__in=(Annotation.Status.SUBMITTED, Annotation.Status.ACCEPTED),
+            )
             .exclude(guideline_version=version)
             .update(needs_rereview=True)
         )

@@ -59,6 +59,17 @@ def test_semantic_change_flags_older_annotations_and_regates(acme, project, anno
     annotation = assignment_submit(
         annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
     )
+    # Two more, then settled by review: one accepted (still counts), one rejected (out of the data).
+    settled = {}
+    for other, verdict in zip(
+        annotators[1:3], (Annotation.Status.ACCEPTED, Annotation.Status.REJECTED), strict=True
+    ):
+        guideline_acknowledge(user=other, project=project, version_id=published_guideline.pk)
+        other_task = task_next(project=project, annotator=other)
+        settled[verdict] = assignment_submit(
+            annotator=other, assignment_id=other_task.assignment.pk, result=pairwise_result()
+        ).pk
+        Annotation.objects.filter(pk=settled[verdict]).update(status=verdict)
     editorial = guideline_draft_save(actor=manager, project=project, body="typo fixed", changelog="typo")
     guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=editorial.pk)
     annotation.refresh_from_db()
@@ -80,7 +91,8 @@ def test_semantic_change_flags_older_annotations_and_regates(acme, project, anno
     page = client.get(f"/projects/{project.pk}/items/?needs_rereview=1").content.decode()
     assert annotation.item.external_id in page
     connection.set_tenant(acme.workspace)
-    assert Annotation.objects.filter(needs_rereview=True).count() == 1
+    flagged = set(Annotation.objects.filter(needs_rereview=True).values_list("pk", flat=True))
+    assert flagged == {annotation.pk, settled[Annotation.Status.ACCEPTED]}
 
 
 def test_work_leased_before_a_semantic_change_is_not_recorded_as_up_to_date(
