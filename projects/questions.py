@@ -27,6 +27,7 @@ SIDES = {"A": 0, "B": 1}  # pairwise choice -> display position
 TIE = "tie"
 STRENGTHS = {1: "slightly better", 2: "clearly better", 3: "much better"}
 TEXT_MAX_LENGTH = 20000
+TEXT_LIMIT = 100_000  # the longest text answer a project may allow (a rewrite of a long document)
 REASON_MAX_LENGTH = 5000
 COMMON_FIELDS = ("key", "kind", "prompt", "required", "help")
 
@@ -78,12 +79,15 @@ def _read_bool(definition: dict, name: str, path: str, *, default: bool) -> bool
     return value
 
 
-def _read_int(definition: dict, name: str, path: str, *, default: int | None, minimum: int) -> int | None:
+def _read_int(
+    definition: dict, name: str, path: str, *, default: int | None, minimum: int, maximum: int | None = None
+) -> int | None:
     value = definition.get(name)
     if value is None:
         return default
-    if not _is_int(value) or value < minimum:
-        raise _Invalid(f"{path}.{name}", f"must be a whole number of at least {minimum}")
+    if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
+        bounds = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+        raise _Invalid(f"{path}.{name}", f"must be a whole number {bounds}")
     return value
 
 
@@ -216,8 +220,12 @@ def _pairwise_define(definition: dict, path: str, required: bool) -> dict:
 
 
 def _text_define(definition: dict, path: str, required: bool) -> dict:
-    min_length = _read_int(definition, "min_length", path, default=1 if required else 0, minimum=0)
-    max_length = _read_int(definition, "max_length", path, default=TEXT_MAX_LENGTH, minimum=1)
+    min_length = _read_int(
+        definition, "min_length", path, default=1 if required else 0, minimum=0, maximum=TEXT_LIMIT
+    )
+    max_length = _read_int(
+        definition, "max_length", path, default=TEXT_MAX_LENGTH, minimum=1, maximum=TEXT_LIMIT
+    )
     if max_length < min_length:
         raise _Invalid(f"{path}.max_length", "must not be less than min_length")
     return {
