@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from projects.presets import PRESETS
@@ -165,6 +165,19 @@ class ImportJob(models.Model):
         return min(99, int(100 * self.processed_rows / self.total_rows))
 
 
+class ItemQuerySet(models.QuerySet):
+    def free_slot(self, overlap: int, **also) -> int:
+        """Give back one slot of these items: each is open again if it is a production item (a gold
+        one never is) and now short of `overlap`, which may have been lowered since it filled."""
+        return self.update(
+            assigned_count=F("assigned_count") - 1,
+            is_open=ExpressionWrapper(
+                Q(is_gold=False, assigned_count__lte=overlap), output_field=BooleanField()
+            ),
+            **also,
+        )
+
+
 class Item(models.Model):
     # Indexed by the (project, external_id) constraint and the open-queue index.
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="items", db_index=False)
@@ -190,6 +203,8 @@ class Item(models.Model):
     completed_count = models.PositiveSmallIntegerField(default=0)
     is_open = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -26,7 +26,6 @@ from decimal import Decimal
 
 import orjson
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
@@ -122,12 +121,13 @@ _EXPIRE = """
     WITH expired AS (
         UPDATE projects_assignment SET status = 'expired', finished_at = %(now)s
         WHERE status = 'leased' AND expires_at < %(now)s {scope}
-        RETURNING item_id
+        RETURNING item_id, project_id
     ), freed AS (
-        SELECT item_id, count(*) AS n FROM expired GROUP BY item_id
+        SELECT item_id, project_id, count(*) AS n FROM expired GROUP BY item_id, project_id
     )
-    UPDATE projects_item i SET assigned_count = i.assigned_count - freed.n, is_open = NOT i.is_gold
-    FROM freed WHERE i.id = freed.item_id
+    UPDATE projects_item i SET assigned_count = i.assigned_count - freed.n,
+        is_open = NOT i.is_gold AND i.assigned_count - freed.n < p.overlap
+    FROM freed JOIN projects_project p ON p.id = freed.project_id WHERE i.id = freed.item_id
 """
 
 # A gold item the annotator has not had, at random. Gold items are never open (they are not work
@@ -146,8 +146,6 @@ _GOLD_PICK = """
     FROM picked WHERE i.id = picked.id
     RETURNING i.id, i.external_id, i.payload, i.is_gold
 """
-# Giving a slot back reopens a production item, never a gold one.
-REOPEN = ExpressionWrapper(Q(is_gold=False), output_field=BooleanField())
 
 
 class GuidelineAcknowledgementRequired(ConflictError):
@@ -346,7 +344,7 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         leased = cursor.fetchone()
     if leased is None:
         # A concurrent request of the same annotator leased first: give the slot back, use theirs.
-        Item.objects.filter(pk=item_id).update(assigned_count=F("assigned_count") - 1, is_open=REOPEN)
+        Item.objects.filter(pk=item_id).free_slot(project.overlap)
         current = Assignment.objects.select_related("item").get(
             project=project, annotator=annotator, status=Assignment.Status.LEASED
         )
@@ -527,7 +525,7 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
     assignment.skip_reason = reason[:500]
     assignment.finished_at = timezone.now()
     assignment.save(update_fields=["status", "skip_reason", "finished_at"])
-    Item.objects.filter(pk=assignment.item_id).update(assigned_count=F("assigned_count") - 1, is_open=REOPEN)
+    Item.objects.filter(pk=assignment.item_id).free_slot(assignment.project.overlap)
     return assignment
 
 

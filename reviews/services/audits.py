@@ -5,7 +5,7 @@ item goes back to the queue for a replacement; a pass or minor issues accept it.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
@@ -159,9 +159,7 @@ def annotation_reject(*, annotation: Annotation) -> None:
     )
     if not updated:
         return
-    Item.objects.filter(pk=annotation.item_id).update(
-        completed_count=F("completed_count") - 1,
-        assigned_count=F("assigned_count") - 1,
-        is_open=ExpressionWrapper(Q(is_gold=False), output_field=BooleanField()),
+    Item.objects.filter(pk=annotation.item_id).free_slot(
+        annotation.project.overlap, completed_count=F("completed_count") - 1
     )
     Project.objects.filter(pk=annotation.project_id).update(annotations_count=F("annotations_count") - 1)

@@ -447,6 +447,26 @@ def test_lowering_the_overlap_closes_items_already_full(acme, project, annotator
     assert not Item.objects.get(external_id="item-0").is_open
 
 
+def test_a_freed_slot_reopens_an_item_only_when_short_of_a_lowered_overlap(acme, project, annotators):
+    """Two hold item-0 at overlap 2; lowered to 1, the first skip leaves it full, not open."""
+    from projects.services.projects import project_update
+
+    held = [task_next(project=project, annotator=person) for person in annotators[:2]]
+    assert {task.item.external_id for task in held} == {"item-0"}
+    project = project_update(
+        actor=acme.users["client_manager"], workspace=acme.workspace, project=project, overlap=1
+    )
+    assignment_skip(annotator=annotators[0], assignment_id=held[0].assignment.pk, reason="Not my field")
+    item = Item.objects.get(external_id="item-0")
+    assert (item.assigned_count, item.is_open) == (1, False)
+    Assignment.objects.filter(pk=held[1].assignment.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    leases_expire(project_id=project.pk)
+    item.refresh_from_db()
+    assert (item.assigned_count, item.is_open) == (0, True)
+
+
 def test_the_last_free_slot_is_waited_for_not_skipped(committed_project, django_db_blocker):
     """When the only item with a free slot is locked for a moment (another annotator's submission
     in flight), the next-task request waits for it instead of answering that nothing is left."""
