@@ -28,6 +28,12 @@ class ProjectSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OptionalBooleanField(serializers.BooleanField):
+    """A boolean that is left out of a form body as it would be of a JSON one: unset, not false."""
+
+    default_empty_html = serializers.empty
+
+
 class ProjectWriteSerializer(serializers.Serializer):
     """Shapes only; the service validates values and says which field is wrong."""
 
@@ -41,7 +47,7 @@ class ProjectWriteSerializer(serializers.Serializer):
     audit_rate = serializers.JSONField(required=False)
     requirements = serializers.JSONField(required=False)
     priority = serializers.JSONField(required=False)
-    allow_edits = serializers.BooleanField(required=False)
+    allow_edits = OptionalBooleanField(required=False)
 
 
 class GuidelineVersionSerializer(serializers.ModelSerializer):

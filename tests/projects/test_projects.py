@@ -214,3 +214,16 @@ def test_questions_box_is_empty_for_the_preset_and_indented_to_edit(acme, projec
     connection.set_tenant(acme.workspace)
     project.refresh_from_db()
     assert project.name == "Renamed" and project.questions == questions
+
+
+def test_a_form_encoded_create_takes_the_same_defaults_as_json(acme):
+    """A form body leaves out what it does not send, as JSON does: allow_edits stays on."""
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    made = client.post("/api/v1/projects/", {"name": "Form project", "task_type": "pairwise_preference"})
+    assert made.status_code == 201, made.content
+    assert made.json()["allow_edits"] is True
+    connection.set_schema_to_public()
+    turned_off = client.post(
+        "/api/v1/projects/", {"name": "No edits", "task_type": "pairwise_preference", "allow_edits": "false"}
+    )
+    assert turned_off.json()["allow_edits"] is False
