@@ -306,6 +306,9 @@ class GuidelineView(ProjectPage):
         shown = draft if (is_manager and draft) else current
         diff = None
         numbers = [v.number for v in versions]
+        # The compare form offers the latest change (the second newest against the newest) until
+        # a comparison is asked for, then shows the versions compared.
+        compare = (numbers[1], numbers[0]) if len(numbers) > 1 else (None, None)
         query = self.request.GET
         if query.get("from") and query.get("to"):
             shown_versions = {v.number: v for v in versions}  # a draft only to those who see it
@@ -315,6 +318,7 @@ class GuidelineView(ProjectPage):
                 diff = None
             else:
                 diff = guideline_diff(older, newer)
+                compare = (older.number, newer.number)
         return super().get_context_data(
             project=project,
             versions=versions,
@@ -326,6 +330,8 @@ class GuidelineView(ProjectPage):
             shown=shown,
             diff=diff,
             numbers=numbers,
+            compare_from=compare[0],
+            compare_to=compare[1],
             **kwargs,
         )
 
