@@ -13,7 +13,7 @@ from portal.forms import form_add_domain_error
 from projects import selectors
 from projects.forms import GuidelineForm, ImportForm, ProjectForm, requirements_initial
 from projects.models import GuidelineVersion, Project
-from projects.presentation import result_display
+from projects.presentation import response_letter, result_display
 from projects.presets import PRESETS
 from projects.services.guidelines import (
     guideline_current,
@@ -241,6 +241,9 @@ class AnnotationDetailView(ProjectPage):
             project=project,
             annotation=annotation,
             rows=in_words(annotation.result),
+            order_shown=", ".join(
+                response_letter(index) for index in annotation.assignment.response_order or []
+            ),
             revisions=[(revision, in_words(revision.result)) for revision in annotation.revisions.all()],
             **kwargs,
         )
