@@ -13,7 +13,7 @@ from portal.forms import form_add_domain_error
 from projects import selectors
 from projects.forms import GuidelineForm, ImportForm, ProjectForm, requirements_initial
 from projects.models import GuidelineVersion, Project
-from projects.presentation import result_display
+from projects.presentation import response_letter, result_display
 from projects.presets import PRESETS
 from projects.services.guidelines import (
     guideline_current,
@@ -241,6 +241,9 @@ class AnnotationDetailView(ProjectPage):
             project=project,
             annotation=annotation,
             rows=in_words(annotation.result),
+            order_shown=", ".join(
+                response_letter(index) for index in annotation.assignment.response_order or []
+            ),
             revisions=[(revision, in_words(revision.result)) for revision in annotation.revisions.all()],
             **kwargs,
         )
@@ -306,6 +309,9 @@ class GuidelineView(ProjectPage):
         shown = draft if (is_manager and draft) else current
         diff = None
         numbers = [v.number for v in versions]
+        # The compare form offers the latest change (the second newest against the newest) until
+        # a comparison is asked for, then shows the versions compared.
+        compare = (numbers[1], numbers[0]) if len(numbers) > 1 else (None, None)
         query = self.request.GET
         if query.get("from") and query.get("to"):
             shown_versions = {v.number: v for v in versions}  # a draft only to those who see it
@@ -315,6 +321,7 @@ class GuidelineView(ProjectPage):
                 diff = None
             else:
                 diff = guideline_diff(older, newer)
+                compare = (older.number, newer.number)
         return super().get_context_data(
             project=project,
             versions=versions,
@@ -326,6 +333,8 @@ class GuidelineView(ProjectPage):
             shown=shown,
             diff=diff,
             numbers=numbers,
+            compare_from=compare[0],
+            compare_to=compare[1],
             **kwargs,
         )
 

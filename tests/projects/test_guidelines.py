@@ -242,3 +242,20 @@ def test_editing_after_a_semantic_change_needs_the_new_version_acknowledged(
     revised = annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
     assert revised.needs_rereview is False
     assert revised.guideline_version_id == semantic.pk
+
+
+def test_the_compare_form_shows_the_versions_being_compared(acme, project):
+    manager = acme.users[Role.CLIENT_MANAGER]
+    for number in (1, 2, 3):
+        draft = guideline_draft_save(actor=manager, project=project, body=f"Rule {number}", changelog="c")
+        guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=draft.pk)
+    connection.set_schema_to_public()
+    client = acme.client(manager)
+
+    def selected(page: str, name: str) -> list[str]:
+        select = page.split(f'name="{name}"', 1)[1].split("</select>", 1)[0]
+        return [part.split('"', 1)[0] for part in select.split('<option value="')[1:] if "selected" in part]
+
+    compared = client.get(f"/projects/{project.pk}/guidelines/?from=1&to=3").content.decode()
+    assert (selected(compared, "from"), selected(compared, "to")) == (["1"], ["3"])
+    assert "Changes from v1 to v3" in compared

@@ -265,6 +265,8 @@ def test_the_managers_annotation_page_shows_the_result_and_its_revisions_in_word
         text.index(f"<div>{'AB'[shown[0]]} is better (clearly better)</div>"),
     )
     assert now < text.index("Earlier revisions") < before
+    # The order the annotator saw, in the same letters.
+    assert f"responses shown in the order {', '.join('AB'[index] for index in shown)}" in text
 
 
 def test_next_task_and_submit_query_counts_stay_flat(
