@@ -42,6 +42,8 @@ GOLD_FLAGS = {True: True, "true": True, "True": True, "1": True, False: False, N
 GOLD_FLAGS.update({"": False, "false": False, "False": False, "0": False})
 PROGRESS_EVERY = 5_000
 IMPORT_LOCK_NAMESPACE = 7401  # pg_advisory_xact_lock(namespace, project id)
+# A cell may be as long as the file may be (the csv module's default limit is 128 KiB).
+csv.field_size_limit(MAX_FILE_BYTES)
 
 
 @dataclass
@@ -134,7 +136,9 @@ def rows_parse(*, content: bytes, format: str) -> tuple[list[tuple[int, dict]], 
                 continue
             records.append((number, record))
     elif format == "csv":
-        reader = csv.DictReader(io.StringIO(_utf8_text(content)))
+        # newline="": the reader itself splits lines (at \n, \r\n or a bare \r) and keeps line
+        # breaks inside quoted cells.
+        reader = csv.DictReader(io.StringIO(_utf8_text(content), newline=""))
         if not reader.fieldnames or "external_id" not in reader.fieldnames:
             raise DomainError(
                 "The CSV needs a header row with an external_id column.",

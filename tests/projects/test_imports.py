@@ -219,3 +219,20 @@ def test_a_nul_character_is_a_clear_error_not_a_failed_write(acme, project):
         "line 3.external_id": ["Contains a NUL character (\\u0000), which cannot be stored."],
     }
     assert not Item.objects.filter(external_id__startswith="item-60").exists()
+
+
+def test_csv_with_long_cells_and_old_mac_line_endings_imports(acme, project):
+    """A response longer than the csv module's default 128 KiB field limit, and a file whose lines
+    end in a bare carriage return, are ordinary CSV: imported, not a server error."""
+    long = "x" * 200_000
+    content = (
+        "external_id,prompt,responses\r"
+        f'm1,Hello?,"[""{long}"", ""short""]"\r'
+        'm2,"Two\rlines?","[""a"", ""b""]"\r'
+    ).encode()
+    job = import_job_create(
+        actor=acme.users[Role.CLIENT_MANAGER], project=project, filename="mac.csv", content=content
+    )
+    assert (job.status, job.created_count) == ("succeeded", 2)
+    assert Item.objects.get(project=project, external_id="m1").payload["responses"] == [long, "short"]
+    assert Item.objects.get(project=project, external_id="m2").payload["prompt"] == "Two\rlines?"
