@@ -137,8 +137,8 @@ def rows_parse(*, content: bytes, format: str) -> tuple[list[tuple[int, dict]], 
             records.append((number, record))
     elif format == "csv":
         # newline="": the reader itself splits lines (at \n, \r\n or a bare \r) and keeps line
-        # breaks inside quoted cells.
-        reader = csv.DictReader(io.StringIO(_utf8_text(content), newline=""))
+        # breaks inside quoted cells; a cell missing at the end of a short row is empty.
+        reader = csv.DictReader(io.StringIO(_utf8_text(content), newline=""), restval="")
         if not reader.fieldnames or "external_id" not in reader.fieldnames:
             raise DomainError(
                 "The CSV needs a header row with an external_id column.",

@@ -236,3 +236,17 @@ def test_csv_with_long_cells_and_old_mac_line_endings_imports(acme, project):
     assert (job.status, job.created_count) == ("succeeded", 2)
     assert Item.objects.get(project=project, external_id="m1").payload["responses"] == [long, "short"]
     assert Item.objects.get(project=project, external_id="m2").payload["prompt"] == "Two\rlines?"
+
+
+def test_a_csv_row_with_fewer_cells_than_the_header_is_named_not_a_server_error(acme, project):
+    content = b'external_id,prompt,responses\nshort,Hello?\nfull,Hi,"[""a"", ""b""]"\n'
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/imports/", {"file": SimpleUploadedFile("short.csv", content)}
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid_import"
+    assert list(body["fields"]) == ["line 2.payload"], body["fields"]
