@@ -9,7 +9,7 @@ from projects.models import ImportJob, Item
 from projects.services.imports import import_job_create, items_import
 from projects.tasks import import_job_run
 from tenants.models import Role
-from tests.projects.conftest import pairwise_items
+from tests.projects.conftest import pairwise_items, pairwise_result
 
 
 def jsonl(records) -> bytes:
@@ -250,3 +250,19 @@ def test_a_csv_row_with_fewer_cells_than_the_header_is_named_not_a_server_error(
     body = response.json()
     assert body["code"] == "invalid_import"
     assert list(body["fields"]) == ["line 2.payload"], body["fields"]
+
+
+def test_csv_gold_flags_as_spreadsheets_write_them(acme, project):
+    """Spreadsheets export booleans as TRUE and FALSE: read like true and false."""
+    answer = json.dumps(pairwise_result("A")).replace('"', '""')
+    content = (
+        "external_id,prompt,responses,is_gold,gold_answer\n"
+        f'g1,Hello?,"[""a"", ""b""]",TRUE,"{answer}"\n'
+        'p1,Hi?,"[""a"", ""b""]",FALSE,\n'
+    ).encode()
+    job = import_job_create(
+        actor=acme.users[Role.CLIENT_MANAGER], project=project, filename="sheet.csv", content=content
+    )
+    assert (job.status, job.created_count) == ("succeeded", 2), job.errors
+    flags = dict(Item.objects.filter(external_id__in=["g1", "p1"]).values_list("external_id", "is_gold"))
+    assert flags == {"g1": True, "p1": False}
