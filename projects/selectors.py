@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Exists, F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -61,10 +61,11 @@ def project_progress(project: Project) -> dict:
             "id", filter=production & Q(assigned_count__gt=0, completed_count__lt=project.overlap)
         ),
         gold=Count("id", filter=Q(is_gold=True)),
+        # The work towards annotations_needed: the project's counter also counts gold answers.
+        annotations=Coalesce(Sum("completed_count", filter=production), 0),
     )
     counts["pending"] = counts["total"] - counts["done"] - counts["in_progress"]
     counts["percent"] = round(100 * counts["done"] / counts["total"], 1) if counts["total"] else 0.0
-    counts["annotations"] = project.annotations_count
     counts["annotations_needed"] = counts["total"] * project.overlap
     return counts
 

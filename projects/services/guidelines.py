@@ -128,6 +128,9 @@ def guideline_draft_save(
 def guideline_publish(
     *, actor: User, workspace: Workspace, project: Project, version_id: int
 ) -> GuidelineVersion:
+    # The project first, as saving the draft locks it: a save in progress finishes before the
+    # version is read here (and published as saved), and the two never deadlock.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
     version = GuidelineVersion.objects.select_for_update().filter(pk=version_id, project=project).first()
     if version is None:
         raise NotFoundError("No such guideline version.")

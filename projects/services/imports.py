@@ -38,10 +38,12 @@ MAX_ERRORS = 50
 MAX_FILE_BYTES = 200 * 1024 * 1024
 RESERVED = {"external_id", "is_gold", "gold_answer", "payload"}
 # is_gold as JSON or as a CSV cell; absent or empty is not gold.
-GOLD_FLAGS = {True: True, "true": True, "True": True, "1": True, False: False, None: False}
-GOLD_FLAGS.update({"": False, "false": False, "False": False, "0": False})
+GOLD_FLAGS = {True: True, "true": True, "1": True, False: False, None: False}
+GOLD_FLAGS.update({"": False, "false": False, "0": False})
 PROGRESS_EVERY = 5_000
 IMPORT_LOCK_NAMESPACE = 7401  # pg_advisory_xact_lock(namespace, project id)
+# A cell may be as long as the file may be (the csv module's default limit is 128 KiB).
+csv.field_size_limit(MAX_FILE_BYTES)
 
 
 @dataclass
@@ -134,7 +136,9 @@ def rows_parse(*, content: bytes, format: str) -> tuple[list[tuple[int, dict]], 
                 continue
             records.append((number, record))
     elif format == "csv":
-        reader = csv.DictReader(io.StringIO(_utf8_text(content)))
+        # newline="": the reader itself splits lines (at \n, \r\n or a bare \r) and keeps line
+        # breaks inside quoted cells; a cell missing at the end of a short row is empty.
+        reader = csv.DictReader(io.StringIO(_utf8_text(content), newline=""), restval="")
         if not reader.fieldnames or "external_id" not in reader.fieldnames:
             raise DomainError(
                 "The CSV needs a header row with an external_id column.",
@@ -234,6 +238,8 @@ def rows_validate(
             errors.append({"line": line, "field": where, "message": NUL_MESSAGE})
             continue
         flag = data.get("is_gold")
+        if isinstance(flag, str):
+            flag = flag.strip().lower()  # spreadsheets write TRUE and FALSE
         is_gold = GOLD_FLAGS.get(flag) if isinstance(flag, str | int | float | None) else None
         if is_gold is None:
             errors.append({"line": line, "field": "is_gold", "message": "true or false."})

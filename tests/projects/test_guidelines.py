@@ -259,3 +259,93 @@ def test_the_compare_form_shows_the_versions_being_compared(acme, project):
     compared = client.get(f"/projects/{project.pk}/guidelines/?from=1&to=3").content.decode()
     assert (selected(compared, "from"), selected(compared, "to")) == (["1"], ["3"])
     assert "Changes from v1 to v3" in compared
+
+
+@pytest.fixture
+def committed_guideline_project(django_db_setup, django_db_blocker):
+    """A draft project in acme with a draft guideline, committed so that two threads can race."""
+    from projects.models import Project
+    from projects.services.projects import project_create
+    from tenants.models import AuditLog, Membership, Workspace
+
+    with django_db_blocker.unblock():
+        workspace = Workspace.objects.get(slug="acme")
+        manager = Membership.objects.get(workspace=workspace, role=Role.CLIENT_MANAGER).user
+        connection.set_tenant(workspace)
+        project = project_create(
+            actor=manager, workspace=workspace, name="Guideline race", task_type="pairwise_preference"
+        )
+        draft = guideline_draft_save(actor=manager, project=project, body="Rules", changelog="First")
+        connection.set_schema_to_public()
+        yield workspace, manager, project, draft
+        connection.set_tenant(workspace)
+        Project.objects.filter(pk=project.pk).delete()
+        connection.set_schema_to_public()
+        AuditLog.objects.filter(workspace=workspace, data__project_id=project.pk).delete()
+
+
+def test_saving_the_draft_while_it_is_published_does_not_unpublish_it(
+    committed_guideline_project, django_db_blocker, monkeypatch
+):
+    """An edit of the draft that read it just before another manager published it must not write
+    the version back as a draft: published versions are immutable."""
+    import threading
+
+    from django.db import connections
+
+    workspace, manager, project, draft = committed_guideline_project
+    read, go = threading.Event(), threading.Event()
+    save = GuidelineVersion.save
+
+    def save_after_the_publish(self, *args, **kwargs):
+        if threading.current_thread().name == "editor":
+            read.set()
+            go.wait(timeout=10)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(GuidelineVersion, "save", save_after_the_publish)
+    failures = []
+
+    def run(action):
+        try:
+            with django_db_blocker.unblock():
+                connection.set_tenant(workspace)
+                action()
+        except Exception as error:  # noqa: BLE001
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    editor = threading.Thread(
+        name="editor",
+        target=run,
+        args=(
+            lambda: guideline_draft_save(
+                actor=manager, project=project, body="Rules, edited", changelog="First"
+            ),
+        ),
+    )
+    publisher = threading.Thread(
+        target=run,
+        args=(
+            lambda: guideline_publish(
+                actor=manager, workspace=workspace, project=project, version_id=draft.pk
+            ),
+        ),
+    )
+    editor.start()
+    assert read.wait(timeout=10)
+    publisher.start()
+    publisher.join(timeout=1)  # done already, or waiting for the edit
+    go.set()
+    editor.join(timeout=10)
+    publisher.join(timeout=10)
+    assert not failures
+    with django_db_blocker.unblock():
+        connection.set_tenant(workspace)
+        versions = list(GuidelineVersion.objects.filter(project=project).order_by("number"))
+        connection.set_schema_to_public()
+    assert versions[0].status == GuidelineVersion.Status.PUBLISHED
+    assert versions[0].published_at is not None
+    # Whichever came first, every edit is kept: in the published version or in a new draft.
+    assert "Rules, edited" in [version.body for version in versions]

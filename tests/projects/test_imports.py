@@ -9,7 +9,7 @@ from projects.models import ImportJob, Item
 from projects.services.imports import import_job_create, items_import
 from projects.tasks import import_job_run
 from tenants.models import Role
-from tests.projects.conftest import pairwise_items
+from tests.projects.conftest import pairwise_items, pairwise_result
 
 
 def jsonl(records) -> bytes:
@@ -219,3 +219,50 @@ def test_a_nul_character_is_a_clear_error_not_a_failed_write(acme, project):
         "line 3.external_id": ["Contains a NUL character (\\u0000), which cannot be stored."],
     }
     assert not Item.objects.filter(external_id__startswith="item-60").exists()
+
+
+def test_csv_with_long_cells_and_old_mac_line_endings_imports(acme, project):
+    """A response longer than the csv module's default 128 KiB field limit, and a file whose lines
+    end in a bare carriage return, are ordinary CSV: imported, not a server error."""
+    long = "x" * 200_000
+    content = (
+        "external_id,prompt,responses\r"
+        f'm1,Hello?,"[""{long}"", ""short""]"\r'
+        'm2,"Two\rlines?","[""a"", ""b""]"\r'
+    ).encode()
+    job = import_job_create(
+        actor=acme.users[Role.CLIENT_MANAGER], project=project, filename="mac.csv", content=content
+    )
+    assert (job.status, job.created_count) == ("succeeded", 2)
+    assert Item.objects.get(project=project, external_id="m1").payload["responses"] == [long, "short"]
+    assert Item.objects.get(project=project, external_id="m2").payload["prompt"] == "Two\rlines?"
+
+
+def test_a_csv_row_with_fewer_cells_than_the_header_is_named_not_a_server_error(acme, project):
+    content = b'external_id,prompt,responses\nshort,Hello?\nfull,Hi,"[""a"", ""b""]"\n'
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        f"/api/v1/projects/{project.pk}/imports/", {"file": SimpleUploadedFile("short.csv", content)}
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "invalid_import"
+    assert list(body["fields"]) == ["line 2.payload"], body["fields"]
+
+
+def test_csv_gold_flags_as_spreadsheets_write_them(acme, project):
+    """Spreadsheets export booleans as TRUE and FALSE: read like true and false."""
+    answer = json.dumps(pairwise_result("A")).replace('"', '""')
+    content = (
+        "external_id,prompt,responses,is_gold,gold_answer\n"
+        f'g1,Hello?,"[""a"", ""b""]",TRUE,"{answer}"\n'
+        'p1,Hi?,"[""a"", ""b""]",FALSE,\n'
+    ).encode()
+    job = import_job_create(
+        actor=acme.users[Role.CLIENT_MANAGER], project=project, filename="sheet.csv", content=content
+    )
+    assert (job.status, job.created_count) == ("succeeded", 2), job.errors
+    flags = dict(Item.objects.filter(external_id__in=["g1", "p1"]).values_list("external_id", "is_gold"))
+    assert flags == {"g1": True, "p1": False}

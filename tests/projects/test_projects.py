@@ -227,3 +227,35 @@ def test_a_form_encoded_create_takes_the_same_defaults_as_json(acme):
         "/api/v1/projects/", {"name": "No edits", "task_type": "pairwise_preference", "allow_edits": "false"}
     )
     assert turned_off.json()["allow_edits"] is False
+
+
+def test_the_dashboards_annotation_count_leaves_gold_answers_out(acme, project, annotators):
+    """ "N of M annotations" counts the work towards M (production items times the overlap):
+    answers to gold items, which are checks and not part of M, do not fill it up."""
+    from projects.selectors import project_progress
+    from projects.services.imports import items_import
+    from projects.services.queue import assignment_submit, task_next
+    from tests.projects.conftest import pairwise_items, pairwise_result
+
+    connection.set_tenant(acme.workspace)
+    gold = [
+        record | {"is_gold": True, "gold_answer": pairwise_result("A")}
+        for record in pairwise_items(2, start=900)
+    ]
+    items_import(project=project, records=gold)
+    Project.objects.filter(pk=project.pk).update(gold_rate=1)
+    project.refresh_from_db()
+    for person in annotators[:2]:
+        task = task_next(project=project, annotator=person)
+        assert task.item.is_gold
+        assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    Project.objects.filter(pk=project.pk).update(gold_rate=0)
+    project.refresh_from_db()
+    task = task_next(project=project, annotator=annotators[0])
+    assignment_submit(annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result())
+    project.refresh_from_db()
+    progress = project_progress(project)
+    assert (progress["annotations"], progress["annotations_needed"]) == (1, 10)
+    connection.set_schema_to_public()
+    dashboard = acme.client(acme.users[Role.CLIENT_MANAGER]).get(f"/projects/{project.pk}/").content.decode()
+    assert "1 of 10 annotations" in dashboard

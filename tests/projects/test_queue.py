@@ -639,3 +639,28 @@ def test_staffing_one_person_twice_at_once_is_a_conflict_not_a_server_error(
         assert error.value.code == "already_staffed"
         assert Staffing.objects.filter(project=project, user=person, removed_at__isnull=True).count() == 1
         connection.set_schema_to_public()
+
+
+@pytest.mark.parametrize("status", ["completed", "archived"])
+def test_work_leased_before_the_project_closed_cannot_be_submitted_after(acme, project, annotators, status):
+    """A completed or archived project takes no more annotations, as it takes no more edits: a
+    lease held from before is refused, and nothing is counted."""
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    done = task_next(project=project, annotator=annotators[1])
+    assignment_submit(annotator=annotators[1], assignment_id=done.assignment.pk, result=pairwise_result())
+    task = task_next(project=project, annotator=person)
+    project_transition(actor=manager, workspace=acme.workspace, project=project, status="completed")
+    if status == "archived":
+        project_transition(actor=manager, workspace=acme.workspace, project=project, status="archived")
+    with pytest.raises(ConflictError) as error:
+        assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=pairwise_result())
+    assert error.value.code == "project_closed"
+    assert not Annotation.objects.filter(assignment_id=task.assignment.pk).exists()
+    project.refresh_from_db()
+    assert project.annotations_count == 1
+    assert Item.objects.get(pk=task.item.pk).completed_count == (1 if task.item.pk == done.item.pk else 0)
+    # A retry of work submitted before the project closed still returns its annotation.
+    again = assignment_submit(
+        annotator=annotators[1], assignment_id=done.assignment.pk, result=pairwise_result()
+    )
+    assert again.assignment_id == done.assignment.pk
