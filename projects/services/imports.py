@@ -397,7 +397,7 @@ def import_job_create(*, actor, project: Project, filename: str, content: bytes)
             code="invalid_format",
             fields={"file": [f"'{filename}' is neither JSONL nor CSV."]},
         )
-    line_count = content.count(b"\n") + 1
+    line_count = max(content.count(b"\n"), content.count(b"\r")) + 1  # LF, CRLF or bare CR
     job = ImportJob.objects.create(project=project, created_by=actor, filename=filename[:255], format=format)
     if line_count <= ASYNC_THRESHOLD:
         import_job_run_now(job=job, content=content)
@@ -415,16 +415,18 @@ def import_job_create(*, actor, project: Project, filename: str, content: bytes)
 def import_job_run_now(*, job: ImportJob, content: bytes) -> ImportJob:
     """Validate everything, then write everything; the job row tells how far it got."""
     project = job.project
+    # A job that finished stays as it finished: another delivery of it may be running too.
+    unfinished = ImportJob.objects.filter(pk=job.pk).exclude(
+        status__in=(ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED)
+    )
 
     def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+        unfinished.update(processed_rows=done)
 
     try:
         with gc_paused():
             records, parse_errors = rows_parse(content=content, format=job.format)
-            ImportJob.objects.filter(pk=job.pk).update(
-                status=ImportJob.Status.VALIDATING, total_rows=len(records)
-            )
+            unfinished.update(status=ImportJob.Status.VALIDATING, total_rows=len(records))
             rows, errors = rows_validate(
                 project=project, records=records, from_csv=job.format == "csv", progress=progress
             )
@@ -432,22 +434,26 @@ def import_job_run_now(*, job: ImportJob, content: bytes) -> ImportJob:
         errors = sorted(parse_errors + errors, key=lambda e: e["line"])
         if errors:
             _raise_invalid(errors, "line")
-        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.WRITING, processed_rows=len(rows))
+        unfinished.update(status=ImportJob.Status.WRITING, processed_rows=len(rows))
+        # The items and the outcome commit together: a worker lost before the commit leaves nothing
+        # written and the job to run again; a second delivery of the job waits here and finds it done.
         with transaction.atomic():
+            if not unfinished.select_for_update().exists():
+                return job
             result = rows_write(project=project, rows=rows, batch=job)
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportJob.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                processed_rows=result.total,
+                created_count=result.created,
+                duplicate_count=result.duplicates,
+            )
     except DomainError as error:
-        ImportJob.objects.filter(pk=job.pk).update(
+        unfinished.update(
             status=ImportJob.Status.FAILED,
             finished_at=timezone.now(),
             errors=[{"where": key, "message": " ".join(messages)} for key, messages in error.fields.items()]
             or [{"where": "file", "message": error.message}],
         )
         raise
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.SUCCEEDED,
-        finished_at=timezone.now(),
-        processed_rows=result.total,
-        created_count=result.created,
-        duplicate_count=result.duplicates,
-    )
     return job

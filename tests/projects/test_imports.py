@@ -121,6 +121,21 @@ def test_large_files_run_as_a_job_with_progress(
     assert gc.isenabled()
     import_job_run(job.pk)  # a second delivery changes nothing
     assert Item.objects.filter(project=project).count() == 6005
+    # Nor does one already past the check above when the first finished (they ran at once).
+    from projects.services.imports import import_job_run_now
+
+    import_job_run_now(job=job, content=content)
+    job.refresh_from_db()
+    assert (job.status, job.created_count, job.duplicate_count) == ("succeeded", 6000, 0)
+
+
+def test_a_large_file_with_bare_carriage_returns_runs_as_a_job(acme, project, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    content = jsonl(pairwise_items(6000, start=1000)).replace(b"\n", b"\r")
+    job = import_job_create(
+        actor=acme.users[Role.CLIENT_MANAGER], project=project, filename="big.jsonl", content=content
+    )
+    assert job.status == "pending"
 
 
 def test_gold_items_need_a_valid_answer(acme, project):
