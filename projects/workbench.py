@@ -6,6 +6,7 @@ The page itself only renders the project, its current guideline (sanitised) and 
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
 from django.views.generic import TemplateView
@@ -37,6 +38,7 @@ def workbench_config(
         "questions": questions,
         "strengths": [{"value": value, "label": label} for value, label in STRENGTHS.items()],
         "guideline": guideline,
+        "image_sources": settings.IMAGE_SOURCES,  # where the CSP lets item images load from
         **options,
         "urls": urls,
     }

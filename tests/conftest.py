@@ -149,8 +149,11 @@ def browser_page():
             "response",
             lambda response: response.status >= 400 and failed.append(f"{response.status} {response.url}"),
         )
+        console_errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
         page.js_errors = errors
         page.failed_responses = failed
+        page.console_errors = console_errors  # a refused load (CSP) shows here and nowhere else
         yield page
         browser.close()
 

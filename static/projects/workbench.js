@@ -295,19 +295,48 @@
 
   const isHttpUrl = (value) => typeof value === "string" && /^https?:\/\/\S+$/i.test(value);
 
+  // Whether the page's Content Security Policy lets an image load from `url`: this origin, or one
+  // of the portal's image sources (CSP host sources: "https://img.example.com", "https://*.cdn.net",
+  // "img.example.com", "https:"). Anything else is shown as a link, without a refused load.
+  function imageAllowed(url) {
+    let target;
+    try {
+      target = new URL(url);
+    } catch (error) {
+      return false;
+    }
+    if (target.origin === window.location.origin) return true;
+    return (config.image_sources || []).some((source) => {
+      if (source === "*") return true;
+      if (/^[a-z][a-z0-9+.-]*:$/i.test(source)) return target.protocol === source.toLowerCase();
+      const match = /^(?:([a-z][a-z0-9+.-]*):\/\/)?(\*\.)?([^/:]+)(?::(\d+|\*))?/i.exec(source);
+      if (!match) return false;
+      const [, scheme, wildcard, host, port] = match;
+      if (scheme && target.protocol !== `${scheme.toLowerCase()}:`) return false;
+      if (!scheme && !["http:", "https:"].includes(target.protocol)) return false;
+      const name = host.toLowerCase();
+      const hostMatches = wildcard ? target.hostname.endsWith(`.${name}`) : target.hostname === name;
+      return hostMatches && (!port || port === "*" || target.port === port);
+    });
+  }
+
   function imageNode(url) {
+    const allowed = imageAllowed(url);
+    const note = h(
+      "span",
+      { class: "muted", hidden: allowed },
+      allowed
+        ? " The image cannot be reached. Open it with the link."
+        : " The image cannot be shown here: its host is not among the portal's image sources. Open it with the link."
+    );
+    const link = h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url);
+    if (!allowed) return h("figure", { class: "wb-image" }, h("figcaption", null, link, note));
     const img = h("img", { src: url, alt: "The item's image", loading: "lazy", referrerpolicy: "no-referrer" });
-    const note = h("span", { class: "muted", hidden: true }, " The image cannot be shown here: its host is not among the portal's image sources, or it cannot be reached. Open it with the link.");
     img.addEventListener("error", () => {
       img.hidden = true;
       note.hidden = false;
     });
-    return h(
-      "figure",
-      { class: "wb-image" },
-      img,
-      h("figcaption", null, h("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url), note)
-    );
+    return h("figure", { class: "wb-image" }, img, h("figcaption", null, link, note));
   }
 
   function fieldNode(name, type, value) {

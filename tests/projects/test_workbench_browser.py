@@ -397,6 +397,9 @@ def test_every_task_type_renders_and_submits_by_keyboard(
             assert page.is_checked("#wb-q-helpfulness input[value='2']")
             assert "draft restored" in page.inner_text("#wb-item-label")
             page.keyboard.press("k")  # back to the first question after the restore advanced
+        if preset == "multimodal":  # a host outside IMAGE_SOURCES: a link, not an image the CSP refuses
+            assert page.locator(".wb-image img").count() == 0
+            assert "not among the portal's image sources" in page.inner_text(".wb-image figcaption")
         if preset == "agent_trajectory":  # a step's fields in the order a trace reads
             fields = page.evaluate(
                 "Array.from(document.querySelector('.wb-step').querySelectorAll('dt'), t => t.textContent)"
@@ -433,6 +436,7 @@ def test_every_task_type_renders_and_submits_by_keyboard(
         page.wait_for_selector("#workbench[data-state=empty]")
     assert not page.js_errors, page.js_errors
     assert not page.failed_responses, page.failed_responses
+    assert not page.console_errors, page.console_errors
 
     with django_db_blocker.unblock():
         connection.set_tenant(committed_presets["workspace"])
