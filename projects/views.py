@@ -99,6 +99,13 @@ class ProjectCreateView(WorkspaceView, TemplateView):
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
+def transition_label(current: str, status: str) -> str:
+    """The button that moves a project from `current` to `status`, as a verb."""
+    if status == Project.Status.ACTIVE:
+        return {Project.Status.DRAFT: "Start", Project.Status.PAUSED: "Resume"}.get(current, "Reopen")
+    return {Project.Status.PAUSED: "Pause", Project.Status.COMPLETED: "Complete"}.get(status, "Archive")
+
+
 class ProjectDashboardView(ProjectPage):
     roles = {"GET": READERS}
     template_name = "projects/project_dashboard.html"
@@ -110,7 +117,10 @@ class ProjectDashboardView(ProjectPage):
             progress=selectors.project_progress(project),
             throughput=selectors.project_throughput(project, workspace=self.workspace),
             guideline=guideline_current(project),
-            transitions=sorted(TRANSITIONS[project.status]),
+            transitions=[
+                (status, transition_label(project.status, status))
+                for status in sorted(TRANSITIONS[project.status])
+            ],
             paused=annotators_paused(project=project, workspace=self.workspace),
             agreement=agreement_latest(project=project),
             **kwargs,

@@ -8,6 +8,8 @@
   if (!rows.length) return;
   // As the page writes it: "succeeded" -> "Succeeded".
   const label = (status) => status.charAt(0).toUpperCase() + status.slice(1);
+  // As the page writes counts: 20,000.
+  const count = (n) => Number(n).toLocaleString("en-US");
   async function poll() {
     let active = 0;
     for (const row of rows) {
@@ -18,9 +20,9 @@
       row.dataset.status = job.status;
       row.querySelector(".job-status").textContent = label(job.status);
       row.querySelector("progress").value = job.progress_percent;
-      row.querySelector(".job-count").textContent = `${job.processed_rows} / ${job.total_rows}`;
-      row.querySelector(".job-created").textContent = job.created_count;
-      row.querySelector(".job-duplicates").textContent = job.duplicate_count;
+      row.querySelector(".job-count").textContent = `${count(job.processed_rows)} / ${count(job.total_rows)}`;
+      row.querySelector(".job-created").textContent = count(job.created_count);
+      row.querySelector(".job-duplicates").textContent = count(job.duplicate_count);
       if (running.includes(job.status)) active += 1;
       else if (job.status === "failed") window.location.reload();
     }

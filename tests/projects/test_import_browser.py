@@ -77,8 +77,8 @@ def test_a_large_upload_runs_in_the_background_and_the_page_follows_it(
         )
     assert page.evaluate("window.sameDocument") is True  # followed by polling, not by reloading
     assert page.get_attribute(f"{row} progress", "value") == "100"
-    assert page.inner_text(f"{row} .job-count") == f"{ROWS} / {ROWS}"
-    assert page.inner_text(f"{row} .job-created") == str(ROWS)
+    assert page.inner_text(f"{row} .job-count") == f"{ROWS:,} / {ROWS:,}"
+    assert page.inner_text(f"{row} .job-created") == f"{ROWS:,}"
     assert page.inner_text(f"{row} .job-duplicates") == "0"
     assert not page.js_errors, page.js_errors
     assert not page.failed_responses, page.failed_responses

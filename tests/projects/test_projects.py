@@ -259,3 +259,35 @@ def test_the_dashboards_annotation_count_leaves_gold_answers_out(acme, project, 
     connection.set_schema_to_public()
     dashboard = acme.client(acme.users[Role.CLIENT_MANAGER]).get(f"/projects/{project.pk}/").content.decode()
     assert "1 of 10 annotations" in dashboard
+
+
+def test_the_project_menu_offers_what_each_role_may_open(acme, project, annotators):
+    """Each link in the project menu opens for whoever is shown it; the team page is the readers'."""
+    team = f"/projects/{project.pk}/team/"
+    for role, offered in ((Role.CLIENT_MANAGER, True), (Role.CLIENT_VIEWER, True), (Role.ANNOTATOR, False)):
+        connection.set_schema_to_public()
+        client = acme.client(acme.users[role])  # the annotator is staffed on the project
+        menu = (
+            client.get(f"/projects/{project.pk}/guidelines/").content.decode().split('class="row subnav"')[1]
+        )
+        assert (team in menu.split("</p>")[0]) is offered, role
+        connection.set_schema_to_public()
+        assert client.get(team).status_code == (200 if offered else 404), role
+
+
+def test_the_dashboard_names_each_lifecycle_step_as_a_verb(acme, project):
+    """The project is active: it can be paused or completed; paused, resumed."""
+    manager = acme.users[Role.CLIENT_MANAGER]
+    client = acme.client(manager)
+
+    def buttons() -> list[str]:
+        connection.set_schema_to_public()
+        page = client.get(f"/projects/{project.pk}/").content.decode()
+        return [
+            part.split("</button>")[0] for part in page.split('<button type="submit" class="secondary">')[1:]
+        ]
+
+    assert buttons() == ["Complete", "Pause"]
+    connection.set_tenant(acme.workspace)
+    project_transition(actor=manager, workspace=acme.workspace, project=project, status="paused")
+    assert buttons() == ["Resume", "Complete"]
