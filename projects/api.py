@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
 from portal.errors import DomainError, NotFoundError
-from portal.parsers import JSONObjectParser, json_type
+from portal.parsers import BulkJSONObjectParser, JSONObjectParser, json_type
 from projects import selectors
 from projects.questions import result_as_answer
 from projects.serializers import (
@@ -144,6 +144,7 @@ class RosterApi(ProjectApi):
 
 class ItemListApi(ProjectApi):
     roles = {"GET": READERS, "POST": MANAGERS}
+    parser_classes = [BulkJSONObjectParser]
 
     def get(self, request, project_id: int):
         limit = query_int(request, "limit", 100, minimum=1, maximum=PAGE_MAX)

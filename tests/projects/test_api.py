@@ -158,3 +158,50 @@ def test_an_annotator_lists_their_own_work_and_reads_one_back_as_they_answered_i
     with CaptureQueriesContext(connection) as three:
         annotator("get", f"/api/v1/projects/{project.pk}/annotations/mine/?limit=100")
     assert len(one) == len(three)
+
+
+def test_ten_thousand_items_fit_in_one_request_beyond_the_default_body_limit(acme, project):
+    from django.conf import settings
+
+    from tests.projects.conftest import pairwise_items
+
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    items = pairwise_items(10_000, start=100)
+    for item in items:
+        item["responses"] = [response + " " + "x" * 150 for response in item["responses"]]
+    body = {"items": items}
+    import json
+
+    assert len(json.dumps(body)) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = manager("post", f"/api/v1/projects/{project.pk}/items/", body)
+    assert response.status_code == 201, response.content[:300]
+    assert response.json() == {"received": 10_000, "created": 10_000, "duplicates": 0}
+
+
+def test_a_body_over_the_limit_is_a_json_413(acme, project, monkeypatch):
+    from django.conf import settings
+
+    from portal.parsers import BulkJSONObjectParser
+    from projects.models import Item
+
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = manager("post", f"/api/v1/projects/{project.pk}/guidelines/", {"body": too_big})
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "request_too_large",
+        "message": "The request body is larger than 2.5 MB.",
+        "fields": {},
+    }
+    assert not GuidelineVersion.objects.filter(project=project).exists()
+
+    monkeypatch.setattr(BulkJSONObjectParser, "max_bytes", 1000)
+    items = [
+        {"external_id": f"big-{n}", "prompt": "Which?", "responses": ["a" * 100, "b"]} for n in range(10)
+    ]
+    response = manager("post", f"/api/v1/projects/{project.pk}/items/", {"items": items})
+    assert response.status_code == 413
+    body = response.json()
+    assert (body["code"], body["fields"]) == ("request_too_large", {})
+    assert "import a file" in body["message"]
+    assert not Item.objects.filter(project=project, external_id__startswith="big-").exists()
