@@ -220,14 +220,13 @@ class GuidelineListApi(ProjectApi):
         return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
 
     def post(self, request, project_id: int):
-        data = request.data
-        version = guideline_draft_save(
-            actor=request.user,
-            project=self.project(),
-            body=text_of(data, "body"),
-            changelog=text_of(data, "changelog"),
-            kind=text_of(data, "kind", "editorial"),
-        )
+        # A field left out keeps the draft's value: a client may send only what it changes.
+        fields = {
+            name: text_of(request.data, name)
+            for name in ("body", "changelog", "kind")
+            if name in request.data
+        }
+        version = guideline_draft_save(actor=request.user, project=self.project(), **fields)
         return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

@@ -205,3 +205,32 @@ def test_a_body_over_the_limit_is_a_json_413(acme, project, monkeypatch):
     assert (body["code"], body["fields"]) == ("request_too_large", {})
     assert "import a file" in body["message"]
     assert not Item.objects.filter(project=project, external_id__startswith="big-").exists()
+
+
+def test_saving_the_guideline_draft_changes_only_the_fields_sent(acme, project):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    guidelines = f"/api/v1/projects/{project.pk}/guidelines/"
+    first = manager("post", guidelines, {"body": "# Rules\nBe kind.", "changelog": "", "kind": "semantic"})
+    assert first.status_code == 201, first.content[:300]
+
+    saved = manager("post", guidelines, {"changelog": "Kindness first"})
+    assert saved.status_code == 201, saved.content[:300]
+    body = saved.json()
+    assert (body["number"], body["body"], body["changelog"], body["kind"]) == (
+        1,
+        "# Rules\nBe kind.",
+        "Kindness first",
+        "semantic",
+    )
+    manager("post", guidelines, {"body": "# Rules\nBe very kind."})
+    draft = GuidelineVersion.objects.get(project=project, status="draft")
+    assert (draft.body, draft.changelog, draft.kind) == (
+        "# Rules\nBe very kind.",
+        "Kindness first",
+        "semantic",
+    )
+
+    fresh = manager("post", f"/api/v1/projects/{project.pk}/guidelines/1/publish/")
+    assert fresh.status_code == 200, fresh.content[:300]
+    second = manager("post", guidelines, {"body": "# Rules v2"}).json()  # a new draft starts empty
+    assert (second["number"], second["changelog"], second["kind"]) == (2, "", "editorial")
