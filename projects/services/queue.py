@@ -39,7 +39,7 @@ from projects.models import (
     Project,
     Staffing,
 )
-from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
+from projects.questions import draft_check, payload_displayed, response_order_random, result_validate
 from projects.selectors import guideline_acknowledged
 from projects.services.guidelines import guideline_current
 from reviews.selectors import STAFFING_GATES_SQL
@@ -544,7 +544,7 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
 
 
 def assignment_draft_save(*, annotator: User, assignment_id: int, draft) -> None:
-    draft_size_check(draft)
+    draft_check(draft)
     updated = Assignment.objects.filter(
         pk=assignment_id, annotator=annotator, status=Assignment.Status.LEASED
     ).update(draft=draft)

@@ -234,3 +234,22 @@ def test_saving_the_guideline_draft_changes_only_the_fields_sent(acme, project):
     assert fresh.status_code == 200, fresh.content[:300]
     second = manager("post", guidelines, {"body": "# Rules v2"}).json()  # a new draft starts empty
     assert (second["number"], second["changelog"], second["kind"]) == (2, "", "editorial")
+
+
+def test_a_draft_is_an_object_and_a_missing_one_does_not_wipe_the_saved_one(acme, project, annotators):
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    draft_url = f"/api/v1/assignments/{assignment_id}/draft/"
+    saved = {"answers": {"preference": {"choice": "A"}}, "time_spent_ms": 1200}
+    assert annotator("put", draft_url, {"draft": saved}).status_code == 204
+
+    for body, sent in (
+        ({}, "null"),
+        ({"draft": None}, "null"),
+        ({"draft": "A"}, "a string"),
+        ({"draft": [1]}, "an array"),
+    ):
+        response = annotator("put", draft_url, body)
+        assert response.status_code == 400, (body, response.content[:300])
+        assert response.json()["fields"] == {"draft": [f"An object, not {sent}."]}
+    assert Assignment.objects.get(pk=assignment_id).draft == saved
