@@ -253,3 +253,23 @@ def test_a_draft_is_an_object_and_a_missing_one_does_not_wipe_the_saved_one(acme
         assert response.status_code == 400, (body, response.content[:300])
         assert response.json()["fields"] == {"draft": [f"An object, not {sent}."]}
     assert Assignment.objects.get(pk=assignment_id).draft == saved
+
+
+def test_an_item_with_a_gold_answer_but_not_marked_gold_is_refused_not_stored_as_work(acme, project):
+    from projects.models import Item
+    from tests.projects.conftest import pairwise_items, pairwise_result
+
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    item = {**pairwise_items(1, start=50)[0], "gold_answer": pairwise_result()}
+    response = manager("post", f"/api/v1/projects/{project.pk}/items/", {"items": [item]})
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["fields"] == {
+        "items[0].gold_answer": [
+            'Only a gold item has an answer: add "is_gold": true, or leave the answer out.'
+        ]
+    }
+    assert not Item.objects.filter(project=project, external_id="item-50").exists()
+
+    gold = manager("post", f"/api/v1/projects/{project.pk}/items/", {"items": [{**item, "is_gold": True}]})
+    assert gold.status_code == 201, gold.content[:300]
+    assert Item.objects.get(project=project, external_id="item-50").is_gold
