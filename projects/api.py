@@ -154,10 +154,16 @@ class ItemListApi(ProjectApi):
                 f"'{item_status}' is not an item status.",
                 fields={"status": [f"Choose one of: {', '.join(selectors.ITEM_STATUSES)}."]},
             )
+        needs_rereview = request.query_params.get("needs_rereview", "")
+        if needs_rereview not in ("", "0", "1", "false", "true"):
+            raise DomainError(
+                f"'{needs_rereview}' is not a yes or no.",
+                fields={"needs_rereview": ["1 or true, 0 or false."]},
+            )
         items = selectors.items_browse(
             project=self.project(),
             status=item_status,
-            needs_rereview=request.query_params.get("needs_rereview") in ("1", "true"),
+            needs_rereview=needs_rereview in ("1", "true"),
             guideline_version=query_int(request, "guideline_version", 0) or None,
             after_id=query_int(request, "after", 0),
             limit=limit,

@@ -273,3 +273,14 @@ def test_an_item_with_a_gold_answer_but_not_marked_gold_is_refused_not_stored_as
     gold = manager("post", f"/api/v1/projects/{project.pk}/items/", {"items": [{**item, "is_gold": True}]})
     assert gold.status_code == 201, gold.content[:300]
     assert Item.objects.get(project=project, external_id="item-50").is_gold
+
+
+def test_an_unknown_needs_rereview_value_is_a_400_not_every_item(acme, project):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    response = manager("get", f"/api/v1/projects/{project.pk}/items/?needs_rereview=yes")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["fields"] == {"needs_rereview": ["1 or true, 0 or false."]}
+    for value, count in (("1", 0), ("true", 0), ("0", 5), ("false", 5), ("", 5)):
+        page = manager("get", f"/api/v1/projects/{project.pk}/items/?needs_rereview={value}")
+        assert page.status_code == 200
+        assert len(page.json()["results"]) == count, value
