@@ -32,6 +32,11 @@ class ConflictError(DomainError):
     status_code = 409
 
 
+class RequestTooLargeError(DomainError):
+    code = "request_too_large"
+    status_code = 413
+
+
 class WorkspaceSuspendedError(DomainError):
     code = "workspace_suspended"
     status_code = 403
@@ -42,10 +47,15 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 
 def api_exception_handler(exc, context):
+    from django.conf import settings
+    from django.core.exceptions import RequestDataTooBig
     from rest_framework import exceptions, status
     from rest_framework.response import Response
     from rest_framework.views import exception_handler
 
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / (1024 * 1024)
+        exc = RequestTooLargeError(f"The request body is larger than {limit:g} MB.")
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status_code)
     if isinstance(exc, Http404):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, query_int
 from portal.errors import DomainError, NotFoundError
-from portal.parsers import JSONObjectParser, json_type
+from portal.parsers import BulkJSONObjectParser, JSONObjectParser, json_type
 from projects import selectors
 from projects.models import GuidelineVersion
 from projects.questions import result_as_answer
@@ -150,6 +150,7 @@ class RosterApi(ProjectApi):
 
 class ItemListApi(ProjectApi):
     roles = {"GET": READERS, "POST": MANAGERS}
+    parser_classes = [BulkJSONObjectParser]
 
     def get(self, request, project_id: int):
         limit = query_int(request, "limit", 100, minimum=1, maximum=PAGE_MAX)
@@ -159,10 +160,16 @@ class ItemListApi(ProjectApi):
                 f"'{item_status}' is not an item status.",
                 fields={"status": [f"Choose one of: {', '.join(selectors.ITEM_STATUSES)}."]},
             )
+        needs_rereview = request.query_params.get("needs_rereview", "")
+        if needs_rereview not in ("", "0", "1", "false", "true"):
+            raise DomainError(
+                f"'{needs_rereview}' is not a yes or no.",
+                fields={"needs_rereview": ["1 or true, 0 or false."]},
+            )
         items = selectors.items_browse(
             project=self.project(),
             status=item_status,
-            needs_rereview=request.query_params.get("needs_rereview") in ("1", "true"),
+            needs_rereview=needs_rereview in ("1", "true"),
             guideline_version=query_int(request, "guideline_version", 0) or None,
             after_id=query_int(request, "after", 0),
             limit=limit,
@@ -216,14 +223,13 @@ class GuidelineListApi(ProjectApi):
         return Response({"results": GuidelineVersionSerializer(versions, many=True).data})
 
     def post(self, request, project_id: int):
-        data = request.data
-        version = guideline_draft_save(
-            actor=request.user,
-            project=self.project(),
-            body=text_of(data, "body"),
-            changelog=text_of(data, "changelog"),
-            kind=text_of(data, "kind", "editorial"),
-        )
+        # A field left out keeps the draft's value: a client may send only what it changes.
+        fields = {
+            name: text_of(request.data, name)
+            for name in ("body", "changelog", "kind")
+            if name in request.data
+        }
+        version = guideline_draft_save(actor=request.user, project=self.project(), **fields)
         return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
 
 

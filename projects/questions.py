@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.errors import DomainError
+from portal.parsers import json_type
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 FIELD_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
@@ -722,9 +723,13 @@ MAX_DRAFT_CHARS = 200_000
 _JSON_NUL = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def draft_size_check(draft) -> None:
-    """Every autosaved draft (queue tasks, calibration items, qualification tests) has one bound,
-    and holds nothing the database cannot store."""
+def draft_check(draft) -> None:
+    """Every autosaved draft (queue tasks, calibration items, qualification tests) is a JSON object
+    (what the workbench restores), has one bound, and holds nothing the database cannot store."""
+    if not isinstance(draft, dict):
+        raise DomainError(
+            "The draft is a JSON object.", fields={"draft": [f"An object, not {json_type(draft)}."]}
+        )
     text = json.dumps(draft)
     if len(text) > MAX_DRAFT_CHARS:
         raise DomainError(

@@ -93,11 +93,12 @@ def guideline_draft_save(
     *,
     actor: User,
     project: Project,
-    body: str,
-    changelog: str = "",
-    kind: str = GuidelineVersion.Kind.EDITORIAL,
+    body: str | None = None,
+    changelog: str | None = None,
+    kind: str | None = None,
 ) -> GuidelineVersion:
-    """Create or update the project's single draft version."""
+    """Create or update the project's single draft version. A field left out (None) keeps the
+    draft's value; a new draft starts empty and editorial."""
     if len(body or "") > MAX_BODY:
         raise DomainError("The guideline is too long.", fields={"body": [f"At most {MAX_BODY} characters."]})
     nul = [name for name, text in (("body", body), ("changelog", changelog)) if "\x00" in (text or "")]
@@ -106,7 +107,7 @@ def guideline_draft_save(
             "The guideline cannot be stored.",
             fields={name: ["Must not contain a NUL character (\\u0000)."] for name in nul},
         )
-    if kind not in GuidelineVersion.Kind.values:
+    if kind is not None and kind not in GuidelineVersion.Kind.values:
         raise DomainError(
             f"'{kind}' is not a kind of change.",
             code="invalid_kind",
@@ -117,9 +118,12 @@ def guideline_draft_save(
     if draft is None:
         number = (GuidelineVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
         draft = GuidelineVersion(project=project, number=number, created_by=actor)
-    draft.body = body or ""
-    draft.changelog = changelog or ""
-    draft.kind = kind
+    if body is not None:
+        draft.body = body
+    if changelog is not None:
+        draft.changelog = changelog
+    if kind is not None:
+        draft.kind = kind
     draft.save()
     return draft
 

@@ -269,6 +269,15 @@ def rows_validate(
             if gold_json is None:
                 errors.append({"line": line, "field": "gold_answer", "message": NUL_MESSAGE})
                 continue
+        elif gold_answer not in (None, ""):  # an empty CSV cell is no answer
+            errors.append(
+                {
+                    "line": line,
+                    "field": "gold_answer",
+                    "message": 'Only a gold item has an answer: add "is_gold": true, or leave the answer out.',
+                }
+            )
+            continue
         else:
             gold_json = None
         rows.append(

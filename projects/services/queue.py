@@ -38,7 +38,7 @@ from projects.models import (
     Project,
     Staffing,
 )
-from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
+from projects.questions import draft_check, payload_displayed, response_order_random, result_validate
 from projects.selectors import guideline_acknowledged
 from projects.services.guidelines import guideline_current
 from reviews.selectors import STAFFING_GATES_SQL
@@ -120,7 +120,7 @@ _PROJECT_COUNT = "UPDATE projects_project SET annotations_count = annotations_co
 _EXPIRE = """
     WITH expired AS (
         UPDATE projects_assignment SET status = 'expired', finished_at = %(now)s
-        WHERE status = 'leased' AND expires_at < %(now)s {scope}
+        WHERE status = 'leased' AND {condition}
         RETURNING item_id, project_id
     ), freed AS (
         SELECT item_id, project_id, count(*) AS n FROM expired GROUP BY item_id, project_id
@@ -243,9 +243,21 @@ def leases_expire(*, project_id: int | None = None) -> int:
     """Return the slots of expired leases to the pool (in the current workspace)."""
     # The application's clock, as submissions judge a lease by it: the database's now() is the
     # start of the transaction, and a lease that has ended for one must have ended for the other.
-    scope = "AND project_id = %(project)s" if project_id is not None else ""
+    condition = "expires_at < %(now)s" + (" AND project_id = %(project)s" if project_id is not None else "")
     with connection.cursor() as cursor:
-        cursor.execute(_EXPIRE.format(scope=scope), {"now": timezone.now(), "project": project_id})
+        cursor.execute(_EXPIRE.format(condition=condition), {"now": timezone.now(), "project": project_id})
+        return cursor.rowcount
+
+
+def leases_release(*, project_id: int, annotator_id: int) -> int:
+    """End a person's live leases on a project they no longer work on: the slots go back to the
+    queue, and what they held can no longer be submitted, skipped or saved as a draft."""
+    condition = "project_id = %(project)s AND annotator_id = %(annotator)s"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _EXPIRE.format(condition=condition),
+            {"now": timezone.now(), "project": project_id, "annotator": annotator_id},
+        )
         return cursor.rowcount
 
 
@@ -539,7 +551,7 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
 
 
 def assignment_draft_save(*, annotator: User, assignment_id: int, draft) -> None:
-    draft_size_check(draft)
+    draft_check(draft)
     updated = Assignment.objects.filter(
         pk=assignment_id, annotator=annotator, status=Assignment.Status.LEASED
     ).update(draft=draft)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import GuidelineVersion, Item, Project, Staffing
-from projects.questions import draft_size_check, payload_displayed, response_order_random, result_validate
+from projects.questions import draft_check, payload_displayed, response_order_random, result_validate
 from projects.scoring import result_score
 from reviews.models import CalibrationParticipant, CalibrationRound
 from reviews.services.audits import auditor_staffed
@@ -157,7 +157,7 @@ def _item_left(participant: CalibrationParticipant, item_id: int) -> None:
 @transaction.atomic
 def calibration_draft_save(*, project: Project, annotator: User, item_id: int, draft) -> None:
     """Autosave of an unsent calibration answer, kept until the answer is sent."""
-    draft_size_check(draft)
+    draft_check(draft)
     participant = _participant(project, annotator, lock=True)
     if participant.status != CalibrationParticipant.Status.PENDING:
         raise NotFoundError("No such calibration item left for you.")

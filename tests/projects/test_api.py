@@ -158,3 +158,129 @@ def test_an_annotator_lists_their_own_work_and_reads_one_back_as_they_answered_i
     with CaptureQueriesContext(connection) as three:
         annotator("get", f"/api/v1/projects/{project.pk}/annotations/mine/?limit=100")
     assert len(one) == len(three)
+
+
+def test_ten_thousand_items_fit_in_one_request_beyond_the_default_body_limit(acme, project):
+    from django.conf import settings
+
+    from tests.projects.conftest import pairwise_items
+
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    items = pairwise_items(10_000, start=100)
+    for item in items:
+        item["responses"] = [response + " " + "x" * 150 for response in item["responses"]]
+    body = {"items": items}
+    import json
+
+    assert len(json.dumps(body)) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    response = manager("post", f"/api/v1/projects/{project.pk}/items/", body)
+    assert response.status_code == 201, response.content[:300]
+    assert response.json() == {"received": 10_000, "created": 10_000, "duplicates": 0}
+
+
+def test_a_body_over_the_limit_is_a_json_413(acme, project, monkeypatch):
+    from django.conf import settings
+
+    from portal.parsers import BulkJSONObjectParser
+    from projects.models import Item
+
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = manager("post", f"/api/v1/projects/{project.pk}/guidelines/", {"body": too_big})
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "request_too_large",
+        "message": "The request body is larger than 2.5 MB.",
+        "fields": {},
+    }
+    assert not GuidelineVersion.objects.filter(project=project).exists()
+
+    monkeypatch.setattr(BulkJSONObjectParser, "max_bytes", 1000)
+    items = [
+        {"external_id": f"big-{n}", "prompt": "Which?", "responses": ["a" * 100, "b"]} for n in range(10)
+    ]
+    response = manager("post", f"/api/v1/projects/{project.pk}/items/", {"items": items})
+    assert response.status_code == 413
+    body = response.json()
+    assert (body["code"], body["fields"]) == ("request_too_large", {})
+    assert "import a file" in body["message"]
+    assert not Item.objects.filter(project=project, external_id__startswith="big-").exists()
+
+
+def test_saving_the_guideline_draft_changes_only_the_fields_sent(acme, project):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    guidelines = f"/api/v1/projects/{project.pk}/guidelines/"
+    first = manager("post", guidelines, {"body": "# Rules\nBe kind.", "changelog": "", "kind": "semantic"})
+    assert first.status_code == 201, first.content[:300]
+
+    saved = manager("post", guidelines, {"changelog": "Kindness first"})
+    assert saved.status_code == 201, saved.content[:300]
+    body = saved.json()
+    assert (body["number"], body["body"], body["changelog"], body["kind"]) == (
+        1,
+        "# Rules\nBe kind.",
+        "Kindness first",
+        "semantic",
+    )
+    manager("post", guidelines, {"body": "# Rules\nBe very kind."})
+    draft = GuidelineVersion.objects.get(project=project, status="draft")
+    assert (draft.body, draft.changelog, draft.kind) == (
+        "# Rules\nBe very kind.",
+        "Kindness first",
+        "semantic",
+    )
+
+    fresh = manager("post", f"/api/v1/projects/{project.pk}/guidelines/1/publish/")
+    assert fresh.status_code == 200, fresh.content[:300]
+    second = manager("post", guidelines, {"body": "# Rules v2"}).json()  # a new draft starts empty
+    assert (second["number"], second["changelog"], second["kind"]) == (2, "", "editorial")
+
+
+def test_a_draft_is_an_object_and_a_missing_one_does_not_wipe_the_saved_one(acme, project, annotators):
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    draft_url = f"/api/v1/assignments/{assignment_id}/draft/"
+    saved = {"answers": {"preference": {"choice": "A"}}, "time_spent_ms": 1200}
+    assert annotator("put", draft_url, {"draft": saved}).status_code == 204
+
+    for body, sent in (
+        ({}, "null"),
+        ({"draft": None}, "null"),
+        ({"draft": "A"}, "a string"),
+        ({"draft": [1]}, "an array"),
+    ):
+        response = annotator("put", draft_url, body)
+        assert response.status_code == 400, (body, response.content[:300])
+        assert response.json()["fields"] == {"draft": [f"An object, not {sent}."]}
+    assert Assignment.objects.get(pk=assignment_id).draft == saved
+
+
+def test_an_item_with_a_gold_answer_but_not_marked_gold_is_refused_not_stored_as_work(acme, project):
+    from projects.models import Item
+    from tests.projects.conftest import pairwise_items, pairwise_result
+
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    item = {**pairwise_items(1, start=50)[0], "gold_answer": pairwise_result()}
+    response = manager("post", f"/api/v1/projects/{project.pk}/items/", {"items": [item]})
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["fields"] == {
+        "items[0].gold_answer": [
+            'Only a gold item has an answer: add "is_gold": true, or leave the answer out.'
+        ]
+    }
+    assert not Item.objects.filter(project=project, external_id="item-50").exists()
+
+    gold = manager("post", f"/api/v1/projects/{project.pk}/items/", {"items": [{**item, "is_gold": True}]})
+    assert gold.status_code == 201, gold.content[:300]
+    assert Item.objects.get(project=project, external_id="item-50").is_gold
+
+
+def test_an_unknown_needs_rereview_value_is_a_400_not_every_item(acme, project):
+    manager = _api(acme, acme.users[Role.CLIENT_MANAGER])
+    response = manager("get", f"/api/v1/projects/{project.pk}/items/?needs_rereview=yes")
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["fields"] == {"needs_rereview": ["1 or true, 0 or false."]}
+    for value, count in (("1", 0), ("true", 0), ("0", 5), ("false", 5), ("", 5)):
+        page = manager("get", f"/api/v1/projects/{project.pk}/items/?needs_rereview={value}")
+        assert page.status_code == 200
+        assert len(page.json()["results"]) == count, value

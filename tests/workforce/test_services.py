@@ -337,6 +337,49 @@ def test_finishing_a_project_ends_its_commitments_and_gives_the_hours_back(acme,
     assert AuditLog.objects.filter(action="staffing.ended", target=expert.user.email).count() == 1
 
 
+def test_unstaffing_ends_the_persons_leases_and_their_items_go_back_to_the_queue(
+    acme, staff, cardiology_project
+):
+    from projects.models import Assignment, Item
+    from projects.services.imports import items_import
+    from projects.services.queue import assignment_draft_save, assignment_submit, task_next
+    from tests.projects.conftest import pairwise_items, pairwise_result
+
+    expert = make_expert(capacity=25)
+    commitment = staffing_confirm(
+        actor=staff,
+        workspace=acme.workspace,
+        project_id=cardiology_project.pk,
+        profile_id=expert.pk,
+        role="annotator",
+    )
+    connection.set_tenant(acme.workspace)
+    items_import(project=cardiology_project, records=pairwise_items(2))
+    project_transition(
+        actor=acme.users[Role.CLIENT_MANAGER],
+        workspace=acme.workspace,
+        project=cardiology_project,
+        status="active",
+    )
+    cardiology_project.refresh_from_db()
+    task = task_next(project=cardiology_project, annotator=expert.user)
+    connection.set_schema_to_public()
+
+    staffing_end(actor=staff, commitment_id=commitment.pk, reason="left the project")
+
+    connection.set_tenant(acme.workspace)
+    assert Assignment.objects.get(pk=task.assignment.pk).status == Assignment.Status.EXPIRED
+    item = Item.objects.get(pk=task.item.pk)
+    assert (item.assigned_count, item.is_open) == (0, True)
+    with pytest.raises(ConflictError) as error:
+        assignment_submit(annotator=expert.user, assignment_id=task.assignment.pk, result=pairwise_result())
+    assert error.value.code == "lease_ended"
+    with pytest.raises(NotFoundError):
+        assignment_draft_save(annotator=expert.user, assignment_id=task.assignment.pk, draft={})
+    assert not cardiology_project.annotations.exists()
+    connection.set_schema_to_public()
+
+
 def test_suspending_ends_every_live_commitment(acme, staff, cardiology_project):
     expert = make_expert()
     staffing_confirm(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.questions import (
-    draft_size_check,
+    draft_check,
     payload_displayed,
     questions_validate,
     response_order_random,
@@ -174,7 +174,7 @@ def _item_index(attempt: QualificationAttempt, index: int) -> int:
 
 @transaction.atomic
 def attempt_draft_save(*, user: User, attempt_id: int, index: int, draft) -> None:
-    draft_size_check(draft)
+    draft_check(draft)
     attempt = _attempt_of(user, attempt_id, lock=True)
     _item_index(attempt, index)
     attempt.drafts[str(index)] = draft

@@ -140,6 +140,13 @@ def staffing_confirm(
 def _commitment_end(commitment: Commitment, *, actor: User, reason: str) -> None:
     now = timezone.now()
     with schema_context(commitment.workspace.schema_name):
+        if commitment.role == Staffing.Role.ANNOTATOR:
+            # What they hold goes back to the queue. Items before the staffing row, the order the
+            # queue locks them in. (The queue reaches this app through quality control: imported
+            # here, not at the top.)
+            from projects.services.queue import leases_release
+
+            leases_release(project_id=commitment.project_id, annotator_id=commitment.profile.user_id)
         Staffing.objects.filter(
             project_id=commitment.project_id,
             user_id=commitment.profile.user_id,
