@@ -24,6 +24,9 @@ class Project(models.Model):
         COMPLETED = "completed", "Completed"
         ARCHIVED = "archived", "Archived"
 
+    # A finished project's data is final: no new annotations, no edits, and no staff.
+    FINISHED = frozenset({Status.COMPLETED, Status.ARCHIVED})
+
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     task_type = models.CharField(max_length=40)

@@ -22,8 +22,6 @@ TRANSITIONS = {
     Project.Status.COMPLETED: {Project.Status.ACTIVE, Project.Status.ARCHIVED},
     Project.Status.ARCHIVED: set(),
 }
-# A finished project takes no staff: its people's weekly hours come back to them.
-FINISHED = {Project.Status.COMPLETED, Project.Status.ARCHIVED}
 EDITABLE = (
     "name",
     "description",
@@ -176,7 +174,8 @@ def project_transition(*, actor: User, workspace: Workspace, project: Project, s
     project.status = status
     project.updated_at = timezone.now()
     project.save(update_fields=["status", "updated_at"])
-    if status in FINISHED:
+    if status in Project.FINISHED:
+        # A finished project takes no staff: its people's weekly hours come back to them.
         # The workforce app builds on this one (it staffs projects): imported here, not at the top.
         from workforce.services.staffing import project_commitments_end
 

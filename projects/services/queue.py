@@ -277,10 +277,6 @@ NOT_ACTIVE_MESSAGES = {
 }
 
 
-# A project whose work is over: no new annotations, no edits.
-CLOSED = (Project.Status.COMPLETED, Project.Status.ARCHIVED)
-
-
 def _uses_response_order(project: Project) -> bool:
     return any(question["kind"] in ORDERED_KINDS for question in project.questions)
 
@@ -457,7 +453,7 @@ def assignment_submit(
         ):
             raise ConflictError("This task's lease has ended; ask for the next task.", code="lease_ended")
         project, item = assignment.project, assignment.item
-        if assignment.status == Assignment.Status.LEASED and project.status in CLOSED:
+        if assignment.status == Assignment.Status.LEASED and project.status in Project.FINISHED:
             # Its data is final, as annotation_edit_refusal holds for edits.
             raise ConflictError(
                 f"This project is {project.status}; it takes no more annotations.", code="project_closed"
@@ -564,7 +560,7 @@ def annotation_edit_refusal(annotation: Annotation) -> ConflictError | None:
     project = annotation.project
     if not project.allow_edits:
         return ConflictError("This project does not allow editing submitted work.", code="edits_not_allowed")
-    if project.status in CLOSED:
+    if project.status in Project.FINISHED:
         return ConflictError(
             f"This project is {project.status}; its work can no longer be edited.", code="project_closed"
         )
