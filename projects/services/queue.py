@@ -357,9 +357,13 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
     if leased is None:
         # A concurrent request of the same annotator leased first: give the slot back, use theirs.
         Item.objects.filter(pk=item_id).free_slot(project.overlap)
-        current = Assignment.objects.select_related("item").get(
-            project=project, annotator=annotator, status=Assignment.Status.LEASED
+        current = (
+            Assignment.objects.select_related("item")
+            .filter(project=project, annotator=annotator, status=Assignment.Status.LEASED)
+            .first()
         )
+        if current is None:  # theirs is already submitted or skipped too: pick again
+            return task_next(project=project, annotator=annotator)
         return Task(assignment=current, item=current.item)
     assignment = Assignment(
         pk=leased[0],

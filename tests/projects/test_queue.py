@@ -664,3 +664,33 @@ def test_work_leased_before_the_project_closed_cannot_be_submitted_after(acme, p
         annotator=annotators[1], assignment_id=done.assignment.pk, result=pairwise_result()
     )
     assert again.assignment_id == done.assignment.pk
+
+
+def test_a_lease_lost_to_work_already_finished_picks_again(project, annotators):
+    """The lease insert meets the annotator's own row for the item, made and finished by another
+    request of theirs between the pick and the insert: the hand-out picks again instead of failing.
+    A trigger plays the other request, once, inside the insert."""
+    person = annotators[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            CREATE FUNCTION finished_first() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF NEW.status = 'leased' AND NOT EXISTS (
+                    SELECT 1 FROM projects_assignment WHERE annotator_id = NEW.annotator_id
+                ) THEN
+                    INSERT INTO projects_assignment (project_id, item_id, annotator_id, status,
+                        response_order, leased_at, expires_at, finished_at, skip_reason)
+                    VALUES (NEW.project_id, NEW.item_id, NEW.annotator_id, 'skipped', NULL,
+                        NEW.leased_at, NEW.expires_at, NEW.leased_at, 'elsewhere');
+                END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER finished_first BEFORE INSERT ON projects_assignment
+                FOR EACH ROW EXECUTE FUNCTION finished_first();
+            """
+        )
+    task = task_next(project=project, annotator=person)
+    first = Assignment.objects.get(annotator=person, status=Assignment.Status.SKIPPED)
+    assert task is not None and task.item.pk != first.item_id
+    assert Assignment.objects.get(pk=task.assignment.pk).status == Assignment.Status.LEASED
