@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from projects.models import Item, Project, Staffing
+from projects.models import Annotation, Item, Project, Staffing
 from projects.presets import preset_get, questions_fit_item_fields
 from tenants.models import Membership, User, Workspace
 from tenants.services.audit import audit_record
@@ -128,7 +128,12 @@ def project_update(*, actor: User, workspace: Workspace, project: Project, **cha
     if project.status == Project.Status.ARCHIVED:
         raise ConflictError("An archived project cannot be edited.", code="project_archived")
     clean = _settings_clean(changes, item_fields=project.item_fields)
-    if "questions" in clean and clean["questions"] != project.questions and project.annotations_count:
+    # Any annotation row: a rejected one no longer counts, but its result still reads by these questions.
+    if (
+        "questions" in clean
+        and clean["questions"] != project.questions
+        and Annotation.objects.filter(project=project).exists()
+    ):
         raise ConflictError(
             "Questions cannot change once annotations exist; create a new project instead.",
             code="questions_locked",

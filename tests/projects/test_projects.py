@@ -291,3 +291,27 @@ def test_the_dashboard_names_each_lifecycle_step_as_a_verb(acme, project):
     connection.set_tenant(acme.workspace)
     project_transition(actor=manager, workspace=acme.workspace, project=project, status="paused")
     assert buttons() == ["Resume", "Complete"]
+
+
+def test_questions_are_locked_once_annotations_exist_even_rejected_ones(acme, project, annotators):
+    from projects.models import Annotation
+    from projects.services.queue import assignment_submit, task_next
+    from reviews.services.audits import annotation_reject
+    from tests.projects.conftest import pairwise_result
+
+    manager = acme.users[Role.CLIENT_MANAGER]
+    changed = [
+        {**project.questions[0], "prompt": "Which answer is better, all told?"},
+        *project.questions[1:],
+    ]
+    task = task_next(project=project, annotator=annotators[0])
+    annotation = assignment_submit(
+        annotator=annotators[0], assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    for _ in range(2):  # with the annotation counting, then rejected by review
+        with pytest.raises(ConflictError) as error:
+            project_update(actor=manager, workspace=acme.workspace, project=project, questions=changed)
+        assert error.value.code == "questions_locked"
+        annotation_reject(annotation=Annotation.objects.get(pk=annotation.pk))
+        project.refresh_from_db()
+    assert project.annotations_count == 0
