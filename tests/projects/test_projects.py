@@ -113,6 +113,38 @@ def test_a_rate_that_is_not_a_number_is_a_400_naming_it(acme, project, rate):
     assert set(response.json()["fields"]) == {"gold_rate", "audit_rate"}
 
 
+def test_a_rate_with_more_decimal_places_than_stored_is_a_400_not_rounded(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    created = client.post(
+        "/api/v1/projects/",
+        {"name": "Rates", "task_type": "pairwise_preference", "gold_rate": 0.12345, "audit_rate": "0.0001"},
+        content_type="application/json",
+    )
+    assert created.status_code == 400, created.content[:300]
+    assert created.json()["code"] == "invalid_project"
+    assert created.json()["fields"] == {
+        "gold_rate": ["At most 3 decimal places."],
+        "audit_rate": ["At most 3 decimal places."],
+    }
+    connection.set_schema_to_public()
+    edited = client.patch(
+        f"/api/v1/projects/{project.pk}/", {"audit_rate": 0.1239}, content_type="application/json"
+    )
+    assert edited.status_code == 400, edited.content[:300]
+    assert edited.json()["fields"] == {"audit_rate": ["At most 3 decimal places."]}
+    connection.set_schema_to_public()
+    exact = client.patch(
+        f"/api/v1/projects/{project.pk}/",
+        {"gold_rate": 0.125, "audit_rate": "0.2500"},
+        content_type="application/json",
+    )
+    assert exact.status_code == 200, exact.content[:300]
+    connection.set_tenant(acme.workspace)
+    assert not Project.objects.filter(name="Rates").exists()
+    project.refresh_from_db()
+    assert (str(project.gold_rate), str(project.audit_rate)) == ("0.125", "0.250")
+
+
 def test_annotators_see_only_their_projects(acme, project, annotators):
     from projects.models import Staffing
 
