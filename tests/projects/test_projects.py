@@ -145,6 +145,27 @@ def test_a_rate_with_more_decimal_places_than_stored_is_a_400_not_rounded(acme, 
     assert (str(project.gold_rate), str(project.audit_rate)) == ("0.125", "0.250")
 
 
+def test_requirements_that_are_not_an_object_are_a_400_not_the_defaults(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    for value in ([], False, "", 0, "abc", ["de"], None):
+        connection.set_schema_to_public()
+        created = client.post(
+            "/api/v1/projects/",
+            {"name": "Needs", "task_type": "pairwise_preference", "requirements": value},
+            content_type="application/json",
+        )
+        assert created.status_code == 400, (value, created.content[:300])
+        assert list(created.json()["fields"]) == ["requirements"], value
+        connection.set_schema_to_public()
+        edited = client.patch(
+            f"/api/v1/projects/{project.pk}/", {"requirements": value}, content_type="application/json"
+        )
+        assert edited.status_code == 400, (value, edited.content[:300])
+        assert list(edited.json()["fields"]) == ["requirements"], value
+    connection.set_tenant(acme.workspace)
+    assert not Project.objects.filter(name="Needs").exists()
+
+
 def test_annotators_see_only_their_projects(acme, project, annotators):
     from projects.models import Staffing
 
