@@ -538,12 +538,19 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
             code="invalid_reason",
             fields={"reason": ["Must not contain a NUL character (\\u0000)."]},
         )
+    longest = Assignment._meta.get_field("skip_reason").max_length
+    if len(reason) > longest:
+        raise DomainError(
+            "The reason is too long.",
+            code="invalid_reason",
+            fields={"reason": [f"At most {longest} characters."]},
+        )
     with connection.cursor() as cursor:
         assignment = _locked_assignment(cursor, annotator, assignment_id)
     if assignment.status != Assignment.Status.LEASED:
         raise ConflictError("Only a task you hold can be skipped.", code="lease_ended")
     assignment.status = Assignment.Status.SKIPPED
-    assignment.skip_reason = reason[:500]
+    assignment.skip_reason = reason
     assignment.finished_at = timezone.now()
     assignment.save(update_fields=["status", "skip_reason", "finished_at"])
     Item.objects.filter(pk=assignment.item_id).free_slot(assignment.project.overlap)

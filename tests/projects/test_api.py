@@ -284,3 +284,16 @@ def test_an_unknown_needs_rereview_value_is_a_400_not_every_item(acme, project):
         page = manager("get", f"/api/v1/projects/{project.pk}/items/?needs_rereview={value}")
         assert page.status_code == 200
         assert len(page.json()["results"]) == count, value
+
+
+def test_a_skip_reason_over_500_characters_is_a_400_not_cut_short(acme, project, annotators):
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    skip = f"/api/v1/assignments/{assignment_id}/skip/"
+    response = annotator("post", skip, {"reason": "x" * 501})
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["fields"] == {"reason": ["At most 500 characters."]}
+    assert Assignment.objects.get(pk=assignment_id).status == Assignment.Status.LEASED
+
+    assert annotator("post", skip, {"reason": "y" * 500}).status_code == 200
+    assert Assignment.objects.get(pk=assignment_id).skip_reason == "y" * 500
