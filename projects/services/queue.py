@@ -563,6 +563,11 @@ def assignment_draft_save(*, annotator: User, assignment_id: int, draft) -> None
         pk=assignment_id, annotator=annotator, status=Assignment.Status.LEASED
     ).update(draft=draft)
     if not updated:
+        if Assignment.objects.filter(pk=assignment_id, annotator=annotator).exists():
+            # Submitted, skipped or ended: as submitting or skipping it would say.
+            raise ConflictError(
+                "This task's lease has ended; its draft is no longer kept.", code="lease_ended"
+            )
         raise NotFoundError("No such task in progress.")
 
 

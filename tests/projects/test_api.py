@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from projects.models import Assignment, GuidelineVersion, Project
 from tenants.models import Role
+from tests.projects.conftest import pairwise_result
 
 
 def _api(acme, user):
@@ -297,3 +298,25 @@ def test_a_skip_reason_over_500_characters_is_a_400_not_cut_short(acme, project,
 
     assert annotator("post", skip, {"reason": "y" * 500}).status_code == 200
     assert Assignment.objects.get(pk=assignment_id).skip_reason == "y" * 500
+
+
+def test_saving_a_draft_of_a_finished_task_is_a_409_lease_ended_like_skip_and_submit(
+    acme, project, annotators
+):
+    annotator = _api(acme, annotators[0])
+    skipped = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    assert annotator("post", f"/api/v1/assignments/{skipped}/skip/", {"reason": "Unsure"}).status_code == 200
+    submitted = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    sent = annotator("post", f"/api/v1/assignments/{submitted}/submit/", {"result": pairwise_result()})
+    assert sent.status_code == 201, sent.content[:300]
+    for assignment_id in (skipped, submitted):
+        response = annotator("put", f"/api/v1/assignments/{assignment_id}/draft/", {"draft": {"a": 1}})
+        assert response.status_code == 409, response.content[:300]
+        assert response.json()["code"] == "lease_ended"
+    assert Assignment.objects.get(pk=submitted).draft is None
+
+    # Another person's task, or none at all, is still a 404.
+    other = _api(acme, annotators[1])
+    for assignment_id in (submitted, submitted + 1000):
+        response = other("put", f"/api/v1/assignments/{assignment_id}/draft/", {"draft": {"a": 1}})
+        assert response.status_code == 404, response.content[:300]

@@ -374,8 +374,9 @@ def test_unstaffing_ends_the_persons_leases_and_their_items_go_back_to_the_queue
     with pytest.raises(ConflictError) as error:
         assignment_submit(annotator=expert.user, assignment_id=task.assignment.pk, result=pairwise_result())
     assert error.value.code == "lease_ended"
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ConflictError) as error:
         assignment_draft_save(annotator=expert.user, assignment_id=task.assignment.pk, draft={})
+    assert error.value.code == "lease_ended"
     assert not cardiology_project.annotations.exists()
     connection.set_schema_to_public()
 
