@@ -320,3 +320,32 @@ def test_saving_a_draft_of_a_finished_task_is_a_409_lease_ended_like_skip_and_su
     for assignment_id in (submitted, submitted + 1000):
         response = other("put", f"/api/v1/assignments/{assignment_id}/draft/", {"draft": {"a": 1}})
         assert response.status_code == 404, response.content[:300]
+
+
+def test_an_edit_that_changes_nothing_adds_no_revision_but_its_time(acme, project, annotators):
+    from projects.models import Annotation
+
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    sent = annotator(
+        "post",
+        f"/api/v1/assignments/{assignment_id}/submit/",
+        {"result": pairwise_result(), "time_spent_ms": 1000},
+    )
+    annotation_id = sent.json()["annotation_id"]
+    before = Annotation.objects.get(pk=annotation_id)
+    answer = annotator("get", f"/api/v1/annotations/{annotation_id}/").json()["annotation"]["answer"]
+    for _ in range(2):
+        same = annotator(
+            "patch", f"/api/v1/annotations/{annotation_id}/", {"result": answer, "time_spent_ms": 500}
+        )
+        assert same.status_code == 200, same.content[:300]
+        assert same.json() == {"annotation_id": annotation_id, "result": before.result, "revisions": 0}
+    after = Annotation.objects.get(pk=annotation_id)
+    assert (after.result, after.updated_at, after.time_spent_ms) == (before.result, before.updated_at, 2000)
+
+    answer["preference"]["choice"] = "B" if answer["preference"]["choice"] == "A" else "A"
+    changed = annotator("patch", f"/api/v1/annotations/{annotation_id}/", {"result": answer})
+    assert changed.status_code == 200, changed.content[:300]
+    assert changed.json()["revisions"] == 1
+    assert changed.json()["result"] != before.result
