@@ -212,7 +212,7 @@ def test_confirming_creates_membership_staffing_and_commitment_in_one_step(acme,
     connection.set_schema_to_public()
     expert.refresh_from_db()
     assert expert.free_hours == 15
-    with pytest.raises(ConflictError) as error:  # already on the project: no longer a candidate
+    with pytest.raises(ConflictError) as error:  # already on the project: said so, as at once
         staffing_confirm(
             actor=staff,
             workspace=acme.workspace,
@@ -220,7 +220,7 @@ def test_confirming_creates_membership_staffing_and_commitment_in_one_step(acme,
             profile_id=expert.pk,
             role="annotator",
         )
-    assert error.value.code == "not_a_candidate"
+    assert error.value.code == "already_staffed"
 
     staffing_end(actor=staff, commitment_id=commitment.pk, reason="project wound down")
     expert.refresh_from_db()
