@@ -166,6 +166,28 @@ def test_requirements_that_are_not_an_object_are_a_400_not_the_defaults(acme, pr
     assert not Project.objects.filter(name="Needs").exists()
 
 
+def test_a_project_name_or_description_that_is_a_number_is_refused_not_stored_as_text(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    created = client.post(
+        "/api/v1/projects/",
+        {"name": 123, "task_type": "pairwise_preference", "description": 4.5},
+        content_type="application/json",
+    )
+    assert created.status_code == 400, created.content[:300]
+    assert created.json()["fields"] == {
+        "name": ["A string, not a number."],
+        "description": ["A string, not a number."],
+    }
+    connection.set_schema_to_public()
+    edited = client.patch(f"/api/v1/projects/{project.pk}/", {"name": 123}, content_type="application/json")
+    assert edited.status_code == 400, edited.content[:300]
+    assert edited.json()["fields"] == {"name": ["A string, not a number."]}
+    connection.set_tenant(acme.workspace)
+    assert not Project.objects.filter(name="123").exists()
+    project.refresh_from_db()
+    assert project.name == "Chatbot preferences"
+
+
 def test_annotators_see_only_their_projects(acme, project, annotators):
     from projects.models import Staffing
 
