@@ -188,6 +188,28 @@ def test_a_project_name_or_description_that_is_a_number_is_refused_not_stored_as
     assert project.name == "Chatbot preferences"
 
 
+def test_questions_that_are_not_a_list_say_so(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    for value, message in (
+        ({"key": "a"}, "must be a list of questions"),
+        ("abc", "must be a list of questions"),
+        ([], "needs at least 1 question"),
+    ):
+        connection.set_schema_to_public()
+        created = client.post(
+            "/api/v1/projects/",
+            {"name": "Asks", "task_type": "pairwise_preference", "questions": value},
+            content_type="application/json",
+        )
+        assert created.status_code == 400, created.content[:300]
+        assert created.json()["fields"] == {"questions": [message]}, value
+        connection.set_schema_to_public()
+        edited = client.patch(
+            f"/api/v1/projects/{project.pk}/", {"questions": value}, content_type="application/json"
+        )
+        assert edited.json()["fields"] == {"questions": [message]}, value
+
+
 def test_annotators_see_only_their_projects(acme, project, annotators):
     from projects.models import Staffing
 
