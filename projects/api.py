@@ -288,11 +288,12 @@ class AnnotationListApi(ProjectApi):
 
 
 def result_from(request) -> dict:
-    """The `result` object of an API request body, or a 400 saying it is missing."""
+    """The `result` object of an API request body, or a 400 saying it is missing or not an object."""
     result = request.data.get("result")
     if not isinstance(result, dict):
+        problem = "Required." if result is None else f"An object, not {json_type(result)}."
         raise DomainError(
-            "result is an object keyed by question.", code="invalid_result", fields={"result": ["Required."]}
+            "result is an object keyed by question.", code="invalid_result", fields={"result": [problem]}
         )
     return result
 

@@ -349,3 +349,20 @@ def test_an_edit_that_changes_nothing_adds_no_revision_but_its_time(acme, projec
     assert changed.status_code == 200, changed.content[:300]
     assert changed.json()["revisions"] == 1
     assert changed.json()["result"] != before.result
+
+
+def test_a_result_that_is_not_an_object_says_so(acme, project, annotators):
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    submit = f"/api/v1/assignments/{assignment_id}/submit/"
+    for body, problem in (
+        ({"result": []}, "An object, not an array."),
+        ({"result": "A"}, "An object, not a string."),
+        ({"result": None}, "Required."),
+        ({}, "Required."),
+    ):
+        response = annotator("post", submit, body)
+        assert response.status_code == 400, response.content[:300]
+        assert response.json()["code"] == "invalid_result"
+        assert response.json()["fields"] == {"result": [problem]}, body
+    assert Assignment.objects.get(pk=assignment_id).status == Assignment.Status.LEASED
