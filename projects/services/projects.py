@@ -169,8 +169,9 @@ def project_transition(*, actor: User, workspace: Workspace, project: Project, s
         )
     if status not in TRANSITIONS[project.status]:
         allowed = ", ".join(sorted(TRANSITIONS[project.status])) or "none"
+        article = "An" if project.status[0] in "aeiou" else "A"  # an active, an archived
         raise ConflictError(
-            f"A {project.status} project cannot become {status} (allowed: {allowed}).",
+            f"{article} {project.status} project cannot become {status} (allowed: {allowed}).",
             code="invalid_transition",
             fields={"status": [f"Allowed from {project.status}: {allowed}."]},
         )

@@ -78,6 +78,19 @@ def test_lifecycle_allows_only_sensible_transitions(in_acme):
         project_update(actor=manager, workspace=acme.workspace, project=project, name="New")
 
 
+def test_an_invalid_transition_reads_as_english(in_acme):
+    acme = in_acme
+    manager = acme.users[Role.CLIENT_MANAGER]
+    project = project_create(actor=manager, workspace=acme.workspace, name="Life", task_type="classification")
+    with pytest.raises(ConflictError) as error:
+        project_transition(actor=manager, workspace=acme.workspace, project=project, status="completed")
+    assert error.value.message.startswith("A draft project cannot become completed")
+    project = project_transition(actor=manager, workspace=acme.workspace, project=project, status="active")
+    with pytest.raises(ConflictError) as error:
+        project_transition(actor=manager, workspace=acme.workspace, project=project, status="draft")
+    assert error.value.message == "An active project cannot become draft (allowed: completed, paused)."
+
+
 def test_project_api_create_and_errors(acme):
     client = acme.client(acme.users[Role.CLIENT_MANAGER])
     bad = client.post(
