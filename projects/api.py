@@ -25,7 +25,7 @@ from projects.serializers import (
 from projects.services.guidelines import (
     guideline_acknowledge,
     guideline_diff,
-    guideline_draft_save,
+    guideline_draft_upsert,
     guideline_publish,
 )
 from projects.services.imports import import_job_create, items_import
@@ -229,8 +229,11 @@ class GuidelineListApi(ProjectApi):
             for name in ("body", "changelog", "kind")
             if name in request.data
         }
-        version = guideline_draft_save(actor=request.user, project=self.project(), **fields)
-        return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        version, created = guideline_draft_upsert(actor=request.user, project=self.project(), **fields)
+        return Response(
+            GuidelineVersionSerializer(version).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class GuidelinePublishApi(ProjectApi):

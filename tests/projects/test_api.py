@@ -215,7 +215,7 @@ def test_saving_the_guideline_draft_changes_only_the_fields_sent(acme, project):
     assert first.status_code == 201, first.content[:300]
 
     saved = manager("post", guidelines, {"changelog": "Kindness first"})
-    assert saved.status_code == 201, saved.content[:300]
+    assert saved.status_code == 200, saved.content[:300]  # the draft updated, not a new version
     body = saved.json()
     assert (body["number"], body["body"], body["changelog"], body["kind"]) == (
         1,
@@ -233,7 +233,9 @@ def test_saving_the_guideline_draft_changes_only_the_fields_sent(acme, project):
 
     fresh = manager("post", f"/api/v1/projects/{project.pk}/guidelines/1/publish/")
     assert fresh.status_code == 200, fresh.content[:300]
-    second = manager("post", guidelines, {"body": "# Rules v2"}).json()  # a new draft starts empty
+    created = manager("post", guidelines, {"body": "# Rules v2"})
+    assert created.status_code == 201, created.content[:300]
+    second = created.json()  # a new draft starts empty
     assert (second["number"], second["changelog"], second["kind"]) == (2, "", "editorial")
 
 
