@@ -25,7 +25,7 @@ from projects.serializers import (
 from projects.services.guidelines import (
     guideline_acknowledge,
     guideline_diff,
-    guideline_draft_save,
+    guideline_draft_upsert,
     guideline_publish,
 )
 from projects.services.imports import import_job_create, items_import
@@ -229,8 +229,11 @@ class GuidelineListApi(ProjectApi):
             for name in ("body", "changelog", "kind")
             if name in request.data
         }
-        version = guideline_draft_save(actor=request.user, project=self.project(), **fields)
-        return Response(GuidelineVersionSerializer(version).data, status=status.HTTP_201_CREATED)
+        version, created = guideline_draft_upsert(actor=request.user, project=self.project(), **fields)
+        return Response(
+            GuidelineVersionSerializer(version).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
 
 
 class GuidelinePublishApi(ProjectApi):
@@ -288,11 +291,12 @@ class AnnotationListApi(ProjectApi):
 
 
 def result_from(request) -> dict:
-    """The `result` object of an API request body, or a 400 saying it is missing."""
+    """The `result` object of an API request body, or a 400 saying it is missing or not an object."""
     result = request.data.get("result")
     if not isinstance(result, dict):
+        problem = "Required." if result is None else f"An object, not {json_type(result)}."
         raise DomainError(
-            "result is an object keyed by question.", code="invalid_result", fields={"result": ["Required."]}
+            "result is an object keyed by question.", code="invalid_result", fields={"result": [problem]}
         )
     return result
 

@@ -585,7 +585,11 @@ def questions_validate(questions: list) -> list[Question]:
         raise DomainError(
             "A project needs a list of questions.",
             code="invalid_questions",
-            fields={"questions": ["needs at least 1 question"]},
+            fields={
+                "questions": [
+                    "needs at least 1 question" if questions == [] else "must be a list of questions"
+                ]
+            },
         )
     problems: dict[str, list[str]] = {}
     normalized: list[Question] = []

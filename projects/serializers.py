@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from portal.parsers import json_type
 from projects.models import Annotation, GuidelineVersion, ImportJob, Item, Project
 
 
@@ -34,12 +35,23 @@ class OptionalBooleanField(serializers.BooleanField):
     default_empty_html = serializers.empty
 
 
+class TextField(serializers.CharField):
+    """Text as sent: a number is refused like any other non-string, not turned into its digits."""
+
+    default_error_messages = {"not_text": "A string, not {sent}."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("not_text", sent=json_type(data))
+        return super().to_internal_value(data)
+
+
 class ProjectWriteSerializer(serializers.Serializer):
     """Shapes only; the service validates values and says which field is wrong."""
 
-    name = serializers.CharField(required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
-    task_type = serializers.CharField(required=False)
+    name = TextField(required=False, allow_blank=True)
+    description = TextField(required=False, allow_blank=True)
+    task_type = TextField(required=False)
     questions = serializers.JSONField(required=False)
     overlap = serializers.JSONField(required=False)
     lease_seconds = serializers.JSONField(required=False)

@@ -115,7 +115,8 @@ def _whole(value: Any, path: str, low: int, high: int, problems: dict) -> int:
 
 def requirements_clean(value: Any) -> dict:
     """Validate a project's requirements; return them normalised with every default filled in."""
-    value = value or {}
+    if value is None:  # none given: every default (an empty list, false or "" is not an object)
+        value = {}
     problems: dict[str, list[str]] = {}
     if not isinstance(value, dict):
         raise DomainError(

@@ -88,7 +88,6 @@ def guideline_diff(older: GuidelineVersion, newer: GuidelineVersion) -> list[dic
     return lines
 
 
-@transaction.atomic
 def guideline_draft_save(
     *,
     actor: User,
@@ -99,6 +98,20 @@ def guideline_draft_save(
 ) -> GuidelineVersion:
     """Create or update the project's single draft version. A field left out (None) keeps the
     draft's value; a new draft starts empty and editorial."""
+    draft, _ = guideline_draft_upsert(actor=actor, project=project, body=body, changelog=changelog, kind=kind)
+    return draft
+
+
+@transaction.atomic
+def guideline_draft_upsert(
+    *,
+    actor: User,
+    project: Project,
+    body: str | None = None,
+    changelog: str | None = None,
+    kind: str | None = None,
+) -> tuple[GuidelineVersion, bool]:
+    """guideline_draft_save, and whether it created the draft (a new version) or updated it."""
     if len(body or "") > MAX_BODY:
         raise DomainError("The guideline is too long.", fields={"body": [f"At most {MAX_BODY} characters."]})
     nul = [name for name, text in (("body", body), ("changelog", changelog)) if "\x00" in (text or "")]
@@ -115,7 +128,8 @@ def guideline_draft_save(
         )
     Project.objects.select_for_update().filter(pk=project.pk).first()  # serialise version numbering
     draft = GuidelineVersion.objects.filter(project=project, status=GuidelineVersion.Status.DRAFT).first()
-    if draft is None:
+    created = draft is None
+    if created:
         number = (GuidelineVersion.objects.filter(project=project).aggregate(n=Max("number"))["n"] or 0) + 1
         draft = GuidelineVersion(project=project, number=number, created_by=actor)
     if body is not None:
@@ -125,7 +139,7 @@ def guideline_draft_save(
     if kind is not None:
         draft.kind = kind
     draft.save()
-    return draft
+    return draft, created
 
 
 @transaction.atomic

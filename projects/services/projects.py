@@ -63,8 +63,12 @@ def _settings_clean(values: dict, *, item_fields: dict) -> dict:
                 value = Decimal(str(values[rate]))
             except InvalidOperation:
                 value = Decimal(-1)
+            places = Project._meta.get_field(rate).decimal_places
             if not value.is_finite() or not Decimal(0) <= value <= Decimal(1):
                 errors[rate] = ["A rate is a fraction between 0 and 1."]
+            elif value != value.quantize(Decimal(1).scaleb(-places)):
+                # Stored as is, not rounded: 0.12345 would silently become 0.123.
+                errors[rate] = [f"At most {places} decimal places."]
             clean[rate] = value
     if "priority" in values:
         priority = values["priority"]
@@ -170,8 +174,9 @@ def project_transition(*, actor: User, workspace: Workspace, project: Project, s
         )
     if status not in TRANSITIONS[project.status]:
         allowed = ", ".join(sorted(TRANSITIONS[project.status])) or "none"
+        article = "An" if project.status[0] in "aeiou" else "A"  # an active, an archived
         raise ConflictError(
-            f"A {project.status} project cannot become {status} (allowed: {allowed}).",
+            f"{article} {project.status} project cannot become {status} (allowed: {allowed}).",
             code="invalid_transition",
             fields={"status": [f"Allowed from {project.status}: {allowed}."]},
         )

@@ -538,12 +538,19 @@ def assignment_skip(*, annotator: User, assignment_id: int, reason: str) -> Assi
             code="invalid_reason",
             fields={"reason": ["Must not contain a NUL character (\\u0000)."]},
         )
+    longest = Assignment._meta.get_field("skip_reason").max_length
+    if len(reason) > longest:
+        raise DomainError(
+            "The reason is too long.",
+            code="invalid_reason",
+            fields={"reason": [f"At most {longest} characters."]},
+        )
     with connection.cursor() as cursor:
         assignment = _locked_assignment(cursor, annotator, assignment_id)
     if assignment.status != Assignment.Status.LEASED:
         raise ConflictError("Only a task you hold can be skipped.", code="lease_ended")
     assignment.status = Assignment.Status.SKIPPED
-    assignment.skip_reason = reason[:500]
+    assignment.skip_reason = reason
     assignment.finished_at = timezone.now()
     assignment.save(update_fields=["status", "skip_reason", "finished_at"])
     Item.objects.filter(pk=assignment.item_id).free_slot(assignment.project.overlap)
@@ -556,6 +563,11 @@ def assignment_draft_save(*, annotator: User, assignment_id: int, draft) -> None
         pk=assignment_id, annotator=annotator, status=Assignment.Status.LEASED
     ).update(draft=draft)
     if not updated:
+        if Assignment.objects.filter(pk=assignment_id, annotator=annotator).exists():
+            # Submitted, skipped or ended: as submitting or skipping it would say.
+            raise ConflictError(
+                "This task's lease has ended; its draft is no longer kept.", code="lease_ended"
+            )
         raise NotFoundError("No such task in progress.")
 
 
@@ -580,7 +592,9 @@ def annotation_edit_refusal(annotation: Annotation) -> ConflictError | None:
 def annotation_revise(
     *, annotator: User, annotation_id: int, result: dict, time_spent_ms: int | None = None
 ) -> Annotation:
-    """Edit a submitted annotation, keeping its earlier state as a revision."""
+    """Edit a submitted annotation, keeping its earlier state as a revision. An edit that changes
+    nothing (the same result, under the guideline version it is already stamped with) keeps no
+    revision and leaves the annotation as it is but for the time spent, which is added."""
     annotation = (
         Annotation.objects.select_for_update(of=("self",))
         .select_related("project", "item", "assignment")
@@ -597,6 +611,25 @@ def annotation_revise(
         item=annotation.item.payload,
         response_order=annotation.assignment.response_order,
     )
+    current = guideline_current(annotation.project)
+    if current is not None and not guideline_acknowledged(user=annotator, version=current):
+        # The edit is stamped with the current version and clears a re-review flag: only for
+        # someone who has read it, as for new work.
+        raise GuidelineAcknowledgementRequired(
+            f"Read and acknowledge guideline version {current.number} before editing your work.",
+            fields={"guideline_version": [str(current.number)]},
+        )
+    # Every edit adds its time; the total stays within what the column holds (about 24 days).
+    spent = min(annotation.time_spent_ms + _time_spent(time_spent_ms), MAX_TOTAL_TIME_MS)
+    restamped = current is not None and (
+        current.pk != annotation.guideline_version_id or annotation.needs_rereview
+    )
+    if canonical == annotation.result and not restamped:
+        # The same answer sent again (a retry, or saved unchanged): nothing to keep a revision of.
+        if spent != annotation.time_spent_ms:
+            annotation.time_spent_ms = spent
+            annotation.save(update_fields=["time_spent_ms"])
+        return annotation
     number = annotation.revisions.count() + 1
     AnnotationRevision.objects.create(
         annotation=annotation,
@@ -606,18 +639,9 @@ def annotation_revise(
         time_spent_ms=annotation.time_spent_ms,
         created_at=annotation.updated_at,
     )
-    current = guideline_current(annotation.project)
-    if current is not None and not guideline_acknowledged(user=annotator, version=current):
-        # The edit is stamped with the current version and clears a re-review flag: only for
-        # someone who has read it, as for new work.
-        raise GuidelineAcknowledgementRequired(
-            f"Read and acknowledge guideline version {current.number} before editing your work.",
-            fields={"guideline_version": [str(current.number)]},
-        )
     annotation.result = canonical
     annotation.guideline_version = current or annotation.guideline_version
-    # Every edit adds its time; the total stays within what the column holds (about 24 days).
-    annotation.time_spent_ms = min(annotation.time_spent_ms + _time_spent(time_spent_ms), MAX_TOTAL_TIME_MS)
+    annotation.time_spent_ms = spent
     annotation.needs_rereview = False if current else annotation.needs_rereview
     annotation.updated_at = timezone.now()
     annotation.save()

@@ -1556,8 +1556,8 @@
     state.saving = false;
     if (response.ok) {
       ui.draftStatus.textContent = `Draft saved ${new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" })}`;
-    } else if (response.status !== 404) {
-      state.dirty = true; // try again on the next round
+    } else if (response.status !== 404 && response.status !== 409) {
+      state.dirty = true; // try again on the next round (not for a task that is gone or has ended)
       ui.draftStatus.textContent = "Draft not saved";
     }
   }

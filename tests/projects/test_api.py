@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from projects.models import Assignment, GuidelineVersion, Project
 from tenants.models import Role
+from tests.projects.conftest import pairwise_result
 
 
 def _api(acme, user):
@@ -214,7 +215,7 @@ def test_saving_the_guideline_draft_changes_only_the_fields_sent(acme, project):
     assert first.status_code == 201, first.content[:300]
 
     saved = manager("post", guidelines, {"changelog": "Kindness first"})
-    assert saved.status_code == 201, saved.content[:300]
+    assert saved.status_code == 200, saved.content[:300]  # the draft updated, not a new version
     body = saved.json()
     assert (body["number"], body["body"], body["changelog"], body["kind"]) == (
         1,
@@ -232,7 +233,9 @@ def test_saving_the_guideline_draft_changes_only_the_fields_sent(acme, project):
 
     fresh = manager("post", f"/api/v1/projects/{project.pk}/guidelines/1/publish/")
     assert fresh.status_code == 200, fresh.content[:300]
-    second = manager("post", guidelines, {"body": "# Rules v2"}).json()  # a new draft starts empty
+    created = manager("post", guidelines, {"body": "# Rules v2"})
+    assert created.status_code == 201, created.content[:300]
+    second = created.json()  # a new draft starts empty
     assert (second["number"], second["changelog"], second["kind"]) == (2, "", "editorial")
 
 
@@ -284,3 +287,84 @@ def test_an_unknown_needs_rereview_value_is_a_400_not_every_item(acme, project):
         page = manager("get", f"/api/v1/projects/{project.pk}/items/?needs_rereview={value}")
         assert page.status_code == 200
         assert len(page.json()["results"]) == count, value
+
+
+def test_a_skip_reason_over_500_characters_is_a_400_not_cut_short(acme, project, annotators):
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    skip = f"/api/v1/assignments/{assignment_id}/skip/"
+    response = annotator("post", skip, {"reason": "x" * 501})
+    assert response.status_code == 400, response.content[:300]
+    assert response.json()["fields"] == {"reason": ["At most 500 characters."]}
+    assert Assignment.objects.get(pk=assignment_id).status == Assignment.Status.LEASED
+
+    assert annotator("post", skip, {"reason": "y" * 500}).status_code == 200
+    assert Assignment.objects.get(pk=assignment_id).skip_reason == "y" * 500
+
+
+def test_saving_a_draft_of_a_finished_task_is_a_409_lease_ended_like_skip_and_submit(
+    acme, project, annotators
+):
+    annotator = _api(acme, annotators[0])
+    skipped = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    assert annotator("post", f"/api/v1/assignments/{skipped}/skip/", {"reason": "Unsure"}).status_code == 200
+    submitted = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    sent = annotator("post", f"/api/v1/assignments/{submitted}/submit/", {"result": pairwise_result()})
+    assert sent.status_code == 201, sent.content[:300]
+    for assignment_id in (skipped, submitted):
+        response = annotator("put", f"/api/v1/assignments/{assignment_id}/draft/", {"draft": {"a": 1}})
+        assert response.status_code == 409, response.content[:300]
+        assert response.json()["code"] == "lease_ended"
+    assert Assignment.objects.get(pk=submitted).draft is None
+
+    # Another person's task, or none at all, is still a 404.
+    other = _api(acme, annotators[1])
+    for assignment_id in (submitted, submitted + 1000):
+        response = other("put", f"/api/v1/assignments/{assignment_id}/draft/", {"draft": {"a": 1}})
+        assert response.status_code == 404, response.content[:300]
+
+
+def test_an_edit_that_changes_nothing_adds_no_revision_but_its_time(acme, project, annotators):
+    from projects.models import Annotation
+
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    sent = annotator(
+        "post",
+        f"/api/v1/assignments/{assignment_id}/submit/",
+        {"result": pairwise_result(), "time_spent_ms": 1000},
+    )
+    annotation_id = sent.json()["annotation_id"]
+    before = Annotation.objects.get(pk=annotation_id)
+    answer = annotator("get", f"/api/v1/annotations/{annotation_id}/").json()["annotation"]["answer"]
+    for _ in range(2):
+        same = annotator(
+            "patch", f"/api/v1/annotations/{annotation_id}/", {"result": answer, "time_spent_ms": 500}
+        )
+        assert same.status_code == 200, same.content[:300]
+        assert same.json() == {"annotation_id": annotation_id, "result": before.result, "revisions": 0}
+    after = Annotation.objects.get(pk=annotation_id)
+    assert (after.result, after.updated_at, after.time_spent_ms) == (before.result, before.updated_at, 2000)
+
+    answer["preference"]["choice"] = "B" if answer["preference"]["choice"] == "A" else "A"
+    changed = annotator("patch", f"/api/v1/annotations/{annotation_id}/", {"result": answer})
+    assert changed.status_code == 200, changed.content[:300]
+    assert changed.json()["revisions"] == 1
+    assert changed.json()["result"] != before.result
+
+
+def test_a_result_that_is_not_an_object_says_so(acme, project, annotators):
+    annotator = _api(acme, annotators[0])
+    assignment_id = annotator("post", f"/api/v1/projects/{project.pk}/tasks/next/").json()["assignment"]["id"]
+    submit = f"/api/v1/assignments/{assignment_id}/submit/"
+    for body, problem in (
+        ({"result": []}, "An object, not an array."),
+        ({"result": "A"}, "An object, not a string."),
+        ({"result": None}, "Required."),
+        ({}, "Required."),
+    ):
+        response = annotator("post", submit, body)
+        assert response.status_code == 400, response.content[:300]
+        assert response.json()["code"] == "invalid_result"
+        assert response.json()["fields"] == {"result": [problem]}, body
+    assert Assignment.objects.get(pk=assignment_id).status == Assignment.Status.LEASED

@@ -244,6 +244,28 @@ def test_editing_after_a_semantic_change_needs_the_new_version_acknowledged(
     assert revised.guideline_version_id == semantic.pk
 
 
+def test_the_same_answer_sent_after_a_semantic_change_confirms_it_under_the_new_version(
+    acme, project, annotators, published_guideline
+):
+    """Not an edit that changes nothing: it clears the re-review flag and restamps the version."""
+    from projects.services.queue import annotation_revise
+
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
+    task = task_next(project=project, annotator=person)
+    annotation = assignment_submit(
+        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
+    )
+    semantic = guideline_draft_save(
+        actor=manager, project=project, body="no ties", changelog="c", kind="semantic"
+    )
+    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    guideline_acknowledge(user=person, project=project, version_id=semantic.pk)
+    confirmed = annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result())
+    assert (confirmed.needs_rereview, confirmed.guideline_version_id) == (False, semantic.pk)
+    assert confirmed.revisions.count() == 1
+
+
 def test_the_compare_form_shows_the_versions_being_compared(acme, project):
     manager = acme.users[Role.CLIENT_MANAGER]
     for number in (1, 2, 3):

@@ -78,6 +78,19 @@ def test_lifecycle_allows_only_sensible_transitions(in_acme):
         project_update(actor=manager, workspace=acme.workspace, project=project, name="New")
 
 
+def test_an_invalid_transition_reads_as_english(in_acme):
+    acme = in_acme
+    manager = acme.users[Role.CLIENT_MANAGER]
+    project = project_create(actor=manager, workspace=acme.workspace, name="Life", task_type="classification")
+    with pytest.raises(ConflictError) as error:
+        project_transition(actor=manager, workspace=acme.workspace, project=project, status="completed")
+    assert error.value.message.startswith("A draft project cannot become completed")
+    project = project_transition(actor=manager, workspace=acme.workspace, project=project, status="active")
+    with pytest.raises(ConflictError) as error:
+        project_transition(actor=manager, workspace=acme.workspace, project=project, status="draft")
+    assert error.value.message == "An active project cannot become draft (allowed: completed, paused)."
+
+
 def test_project_api_create_and_errors(acme):
     client = acme.client(acme.users[Role.CLIENT_MANAGER])
     bad = client.post(
@@ -111,6 +124,103 @@ def test_a_rate_that_is_not_a_number_is_a_400_naming_it(acme, project, rate):
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_project"
     assert set(response.json()["fields"]) == {"gold_rate", "audit_rate"}
+
+
+def test_a_rate_with_more_decimal_places_than_stored_is_a_400_not_rounded(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    created = client.post(
+        "/api/v1/projects/",
+        {"name": "Rates", "task_type": "pairwise_preference", "gold_rate": 0.12345, "audit_rate": "0.0001"},
+        content_type="application/json",
+    )
+    assert created.status_code == 400, created.content[:300]
+    assert created.json()["code"] == "invalid_project"
+    assert created.json()["fields"] == {
+        "gold_rate": ["At most 3 decimal places."],
+        "audit_rate": ["At most 3 decimal places."],
+    }
+    connection.set_schema_to_public()
+    edited = client.patch(
+        f"/api/v1/projects/{project.pk}/", {"audit_rate": 0.1239}, content_type="application/json"
+    )
+    assert edited.status_code == 400, edited.content[:300]
+    assert edited.json()["fields"] == {"audit_rate": ["At most 3 decimal places."]}
+    connection.set_schema_to_public()
+    exact = client.patch(
+        f"/api/v1/projects/{project.pk}/",
+        {"gold_rate": 0.125, "audit_rate": "0.2500"},
+        content_type="application/json",
+    )
+    assert exact.status_code == 200, exact.content[:300]
+    connection.set_tenant(acme.workspace)
+    assert not Project.objects.filter(name="Rates").exists()
+    project.refresh_from_db()
+    assert (str(project.gold_rate), str(project.audit_rate)) == ("0.125", "0.250")
+
+
+def test_requirements_that_are_not_an_object_are_a_400_not_the_defaults(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    for value in ([], False, "", 0, "abc", ["de"], None):
+        connection.set_schema_to_public()
+        created = client.post(
+            "/api/v1/projects/",
+            {"name": "Needs", "task_type": "pairwise_preference", "requirements": value},
+            content_type="application/json",
+        )
+        assert created.status_code == 400, (value, created.content[:300])
+        assert list(created.json()["fields"]) == ["requirements"], value
+        connection.set_schema_to_public()
+        edited = client.patch(
+            f"/api/v1/projects/{project.pk}/", {"requirements": value}, content_type="application/json"
+        )
+        assert edited.status_code == 400, (value, edited.content[:300])
+        assert list(edited.json()["fields"]) == ["requirements"], value
+    connection.set_tenant(acme.workspace)
+    assert not Project.objects.filter(name="Needs").exists()
+
+
+def test_a_project_name_or_description_that_is_a_number_is_refused_not_stored_as_text(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    created = client.post(
+        "/api/v1/projects/",
+        {"name": 123, "task_type": "pairwise_preference", "description": 4.5},
+        content_type="application/json",
+    )
+    assert created.status_code == 400, created.content[:300]
+    assert created.json()["fields"] == {
+        "name": ["A string, not a number."],
+        "description": ["A string, not a number."],
+    }
+    connection.set_schema_to_public()
+    edited = client.patch(f"/api/v1/projects/{project.pk}/", {"name": 123}, content_type="application/json")
+    assert edited.status_code == 400, edited.content[:300]
+    assert edited.json()["fields"] == {"name": ["A string, not a number."]}
+    connection.set_tenant(acme.workspace)
+    assert not Project.objects.filter(name="123").exists()
+    project.refresh_from_db()
+    assert project.name == "Chatbot preferences"
+
+
+def test_questions_that_are_not_a_list_say_so(acme, project):
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    for value, message in (
+        ({"key": "a"}, "must be a list of questions"),
+        ("abc", "must be a list of questions"),
+        ([], "needs at least 1 question"),
+    ):
+        connection.set_schema_to_public()
+        created = client.post(
+            "/api/v1/projects/",
+            {"name": "Asks", "task_type": "pairwise_preference", "questions": value},
+            content_type="application/json",
+        )
+        assert created.status_code == 400, created.content[:300]
+        assert created.json()["fields"] == {"questions": [message]}, value
+        connection.set_schema_to_public()
+        edited = client.patch(
+            f"/api/v1/projects/{project.pk}/", {"questions": value}, content_type="application/json"
+        )
+        assert edited.json()["fields"] == {"questions": [message]}, value
 
 
 def test_annotators_see_only_their_projects(acme, project, annotators):

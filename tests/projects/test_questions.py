@@ -138,9 +138,17 @@ def test_normalizing_is_idempotent_and_copies():
     assert len(raw[0]["dimensions"]) == 1
 
 
-@pytest.mark.parametrize("questions", [None, [], {"q": {}}, "questions"])
-def test_questions_must_be_a_non_empty_list(questions):
-    assert definition_errors(questions) == {"questions": ["needs at least 1 question"]}
+@pytest.mark.parametrize(
+    ("questions", "message"),
+    [
+        (None, "must be a list of questions"),
+        ([], "needs at least 1 question"),
+        ({"q": {}}, "must be a list of questions"),
+        ("questions", "must be a list of questions"),
+    ],
+)
+def test_questions_must_be_a_non_empty_list(questions, message):
+    assert definition_errors(questions) == {"questions": [message]}
 
 
 @pytest.mark.parametrize(

@@ -210,7 +210,10 @@ def test_confirming_and_ending_staffing_through_the_api(acme, staff, public_clie
     assert expert.free_hours == 19
 
     again = client.post(url, {"profile_id": expert.pk, "role": "annotator"}, content_type="application/json")
-    assert (again.status_code, again.json()["code"]) == (409, "not_a_candidate")
+    assert (again.status_code, again.json()["code"]) == (409, "already_staffed")
+    assert again.json()["message"] == f"{expert.user.email} is already staffed on this project as annotator."
+    expert.refresh_from_db()
+    assert expert.free_hours == 19
 
     ended = client.delete(
         f"/api/v1/staffing/{body['id']}/", {"reason": "client paused"}, content_type="application/json"

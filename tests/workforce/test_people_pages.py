@@ -409,7 +409,10 @@ def test_a_test_is_worked_question_by_question_and_passing_vets_the_person(
     assert response.status_code == 400
     assert response.json()["code"] and set(response.json()["fields"]) == {"verdict", "better"}
     response = _post(client, f"{base}answers/0/", {"result": "sound"})
-    assert (response.status_code, response.json()["fields"]) == (400, {"result": ["Required."]})
+    assert (response.status_code, response.json()["fields"]) == (
+        400,
+        {"result": ["An object, not a string."]},
+    )
 
     # A draft comes back with the question.
     draft = {"answers": {"verdict": "sound"}, "time_spent_ms": 1200}

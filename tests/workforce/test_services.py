@@ -212,7 +212,7 @@ def test_confirming_creates_membership_staffing_and_commitment_in_one_step(acme,
     connection.set_schema_to_public()
     expert.refresh_from_db()
     assert expert.free_hours == 15
-    with pytest.raises(ConflictError) as error:  # already on the project: no longer a candidate
+    with pytest.raises(ConflictError) as error:  # already on the project: said so, as at once
         staffing_confirm(
             actor=staff,
             workspace=acme.workspace,
@@ -220,7 +220,7 @@ def test_confirming_creates_membership_staffing_and_commitment_in_one_step(acme,
             profile_id=expert.pk,
             role="annotator",
         )
-    assert error.value.code == "not_a_candidate"
+    assert error.value.code == "already_staffed"
 
     staffing_end(actor=staff, commitment_id=commitment.pk, reason="project wound down")
     expert.refresh_from_db()
@@ -374,8 +374,9 @@ def test_unstaffing_ends_the_persons_leases_and_their_items_go_back_to_the_queue
     with pytest.raises(ConflictError) as error:
         assignment_submit(annotator=expert.user, assignment_id=task.assignment.pk, result=pairwise_result())
     assert error.value.code == "lease_ended"
-    with pytest.raises(NotFoundError):
+    with pytest.raises(ConflictError) as error:
         assignment_draft_save(annotator=expert.user, assignment_id=task.assignment.pk, draft={})
+    assert error.value.code == "lease_ended"
     assert not cardiology_project.annotations.exists()
     connection.set_schema_to_public()
 

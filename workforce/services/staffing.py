@@ -42,9 +42,7 @@ def _unmet(profile: AnnotatorProfile, requirements: dict, hours: int) -> str:
         return f"the profile is {profile.get_status_display().lower()}, not active"
     if profile.free_hours < hours:
         return f"{profile.free_hours} h/week free, the project needs {hours}"
-    return (
-        "a requirement of the project is not met (expertise, language, score) or the person is already on it"
-    )
+    return "a requirement of the project is not met (expertise, language, score)"
 
 
 @transaction.atomic
@@ -79,6 +77,14 @@ def staffing_confirm(
         if isinstance(hours, bool) or not isinstance(hours, int) or not 1 <= hours <= 80:
             raise DomainError(
                 "Hours are 1 to 80 a week.", code="invalid_hours", fields={"hours_per_week": ["1 to 80"]}
+            )
+        live = Commitment.objects.filter(
+            profile=profile, workspace=workspace, project_id=project.pk, ended_at__isnull=True
+        ).first()
+        if live is not None:  # as project_staff says when two staffers confirm them at once
+            raise ConflictError(
+                f"{profile.user.email} is already staffed on this project as {live.role}.",
+                code="already_staffed",
             )
         matches = candidates_ranked(
             requirements=requirements,
