@@ -77,7 +77,9 @@ def project_settings_of(request, *, partial: bool) -> dict:
     """The project settings of a create or edit body; a field the API does not take is a 400
     naming it, not silently dropped (a misspelt setting, or `status`, which has its own endpoint)."""
     payload = ProjectWriteSerializer(data=request.data, partial=partial)
-    payload.is_valid(raise_exception=True)
+    if not payload.is_valid():
+        fields = {key: [str(message) for message in messages] for key, messages in payload.errors.items()}
+        raise DomainError("The project has invalid fields.", code="invalid_project", fields=fields)
     unknown = sorted(set(request.data) - set(payload.fields))
     if unknown:
         hint = {"status": "Change the status with POST /api/v1/projects/<id>/status/."}

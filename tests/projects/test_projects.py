@@ -187,6 +187,7 @@ def test_a_project_name_or_description_that_is_a_number_is_refused_not_stored_as
         content_type="application/json",
     )
     assert created.status_code == 400, created.content[:300]
+    assert created.json()["code"] == "invalid_project"  # as for a bad value, per docs/api.md
     assert created.json()["fields"] == {
         "name": ["A string, not a number."],
         "description": ["A string, not a number."],
