@@ -214,14 +214,9 @@ def test_annotators_cannot_read_the_draft_through_a_diff(acme, project, annotato
     assert "SECRET" in page.content.decode()
 
 
-def test_editing_after_a_semantic_change_needs_the_new_version_acknowledged(
-    acme, project, annotators, published_guideline
-):
-    """An edit is stamped with the current version and clears the re-review flag, so the annotator
-    must have read that version first, as for new work."""
-    from projects.services.queue import annotation_revise
-
-    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+def submitted_then_semantic_change(acme, project, person, published_guideline):
+    """`person` submits a task under version 1, then a semantic version 2 is published."""
+    manager = acme.users[Role.CLIENT_MANAGER]
     guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
     task = task_next(project=project, annotator=person)
     annotation = assignment_submit(
@@ -231,6 +226,18 @@ def test_editing_after_a_semantic_change_needs_the_new_version_acknowledged(
         actor=manager, project=project, body="ties are now forbidden", changelog="no ties", kind="semantic"
     )
     guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    return annotation, semantic
+
+
+def test_editing_after_a_semantic_change_needs_the_new_version_acknowledged(
+    acme, project, annotators, published_guideline
+):
+    """An edit is stamped with the current version and clears the re-review flag, so the annotator
+    must have read that version first, as for new work."""
+    from projects.services.queue import annotation_revise
+
+    person = annotators[0]
+    annotation, semantic = submitted_then_semantic_change(acme, project, person, published_guideline)
     with pytest.raises(ConflictError) as error:
         annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result("B"))
     assert error.value.code == "guideline_ack_required"
@@ -250,16 +257,8 @@ def test_the_same_answer_sent_after_a_semantic_change_confirms_it_under_the_new_
     """Not an edit that changes nothing: it clears the re-review flag and restamps the version."""
     from projects.services.queue import annotation_revise
 
-    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
-    guideline_acknowledge(user=person, project=project, version_id=published_guideline.pk)
-    task = task_next(project=project, annotator=person)
-    annotation = assignment_submit(
-        annotator=person, assignment_id=task.assignment.pk, result=pairwise_result()
-    )
-    semantic = guideline_draft_save(
-        actor=manager, project=project, body="no ties", changelog="c", kind="semantic"
-    )
-    guideline_publish(actor=manager, workspace=acme.workspace, project=project, version_id=semantic.pk)
+    person = annotators[0]
+    annotation, semantic = submitted_then_semantic_change(acme, project, person, published_guideline)
     guideline_acknowledge(user=person, project=project, version_id=semantic.pk)
     confirmed = annotation_revise(annotator=person, annotation_id=annotation.pk, result=pairwise_result())
     assert (confirmed.needs_rereview, confirmed.guideline_version_id) == (False, semantic.pk)
