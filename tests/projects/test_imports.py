@@ -1,5 +1,6 @@
 import gc
 import json
+import threading
 
 import pytest
 from django.db import connection
@@ -8,7 +9,7 @@ from portal.errors import DomainError
 from projects.models import ImportJob, Item
 from projects.services.imports import import_job_create, items_import
 from projects.tasks import import_job_run
-from tenants.models import Role
+from tenants.models import Role, User
 from tests.projects.conftest import pairwise_items, pairwise_result
 
 
@@ -281,3 +282,83 @@ def test_csv_gold_flags_as_spreadsheets_write_them(acme, project):
     assert (job.status, job.created_count) == ("succeeded", 2), job.errors
     flags = dict(Item.objects.filter(external_id__in=["g1", "p1"]).values_list("external_id", "is_gold"))
     assert flags == {"g1": True, "p1": False}
+
+
+def test_an_import_into_a_project_deleted_meanwhile_writes_nothing(django_db_setup, django_db_blocker):
+    """The import checks its project once for all rows instead of once per row: a project deleted
+    while the import waits for it is found gone, and no item is left pointing at it."""
+    from django.db import connections, transaction
+
+    from portal.errors import NotFoundError
+    from projects.services.projects import project_create
+    from tenants.models import AuditLog, Workspace
+
+    deleted, release = threading.Event(), threading.Event()
+
+    def other_manager(workspace, project_id) -> None:
+        with django_db_blocker.unblock():
+            connection.set_tenant(workspace)
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("DELETE FROM projects_project WHERE id = %s", [project_id])
+                deleted.set()
+                release.wait(timeout=30)
+            connections.close_all()
+
+    with django_db_blocker.unblock():
+        workspace = Workspace.objects.get(slug="acme")
+        connection.set_tenant(workspace)
+        project = project_create(
+            actor=User.objects.get(email="manager@acme.test"),
+            workspace=workspace,
+            name="Deleted meanwhile",
+            task_type="pairwise_preference",
+        )
+        holder = threading.Thread(target=other_manager, args=(workspace, project.pk))
+        holder.start()
+        assert deleted.wait(timeout=30)
+        threading.Timer(0.5, release.set).start()
+        try:
+            with pytest.raises(NotFoundError):
+                items_import(project=project, records=pairwise_items(3, start=800))
+        finally:
+            holder.join(timeout=30)
+            orphans, _ = Item.objects.filter(project_id=project.pk).delete()
+            connection.set_schema_to_public()
+            AuditLog.objects.filter(workspace=workspace, data__project_id=project.pk).delete()
+        assert orphans == 0
+
+
+def _show_replication_role() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        return cursor.fetchone()[0]
+
+
+def test_row_checks_are_back_on_after_an_import(acme, project):
+    from django.db import IntegrityError, transaction
+
+    items_import(project=project, records=pairwise_items(2, start=600))
+    assert _show_replication_role() == "origin"
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(
+            "INSERT INTO projects_item (project_id, external_id, payload, is_gold, assigned_count, "
+            "completed_count, is_open, created_at) VALUES (%s, 'orphan', '{}', false, 0, 0, true, now())",
+            [project.pk + 10_000],
+        )
+
+
+def test_a_database_role_that_may_not_skip_row_checks_still_imports(acme, project):
+    """A production role is often no superuser: the import keeps the per-row checks and works."""
+    schema = connection.schema_name
+    with connection.cursor() as cursor:  # all inside the test's transaction, rolled back after
+        cursor.execute("CREATE ROLE portal_import_check NOLOGIN")
+        cursor.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO portal_import_check')
+        cursor.execute(f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO portal_import_check')
+        cursor.execute(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema}" TO portal_import_check')
+        cursor.execute("SET LOCAL ROLE portal_import_check")
+    result = items_import(project=project, records=pairwise_items(4, start=700))
+    assert (result.created, _show_replication_role()) == (4, "origin")
+    with connection.cursor() as cursor:
+        cursor.execute("RESET ROLE")
+    assert Item.objects.filter(project=project, external_id__startswith="item-70").count() == 4
