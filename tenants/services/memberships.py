@@ -96,9 +96,16 @@ def membership_change_role(*, actor: User, workspace: Workspace, membership_id: 
 
 @transaction.atomic
 def membership_remove(*, actor: User, workspace: Workspace, membership_id: int) -> None:
+    """Take a person out of the workspace; a vendor person's staffing on its projects ends too."""
+    from workforce.services.staffing import person_workspace_commitments_end
+
     membership = _locked_membership(workspace, membership_id)
     vendor_roles_check(actor=actor, roles={membership.role})
     _keep_one_manager(workspace, membership)
+    if membership.role in VENDOR_ROLES:
+        person_workspace_commitments_end(
+            actor=actor, workspace=workspace, user_id=membership.user_id, reason="removed from the workspace"
+        )
     membership.delete()
     audit_record(
         actor=actor,
