@@ -9,9 +9,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from projects.models import Annotation, Item, Project, Staffing
+from projects.models import Annotation, Item, Project
 from projects.questions import result_validate
 from reviews.models import Audit, Consensus
+from reviews.selectors import auditor_staffed
 from reviews.services.policy import review_policy
 from reviews.services.quality import quality_refresh
 from tenants.models import User, Workspace
@@ -19,15 +20,6 @@ from tenants.services.audit import audit_record
 
 # Claims older than this may be taken by another auditor.
 CLAIM_MINUTES = 30
-
-
-def auditor_staffed(*, user: User, project: Project) -> bool:
-    return (
-        user.is_staff
-        or Staffing.objects.filter(
-            project=project, user=user, role=Staffing.Role.AUDITOR, removed_at__isnull=True
-        ).exists()
-    )
 
 
 def _check_auditor(user: User, project: Project) -> None:

@@ -16,7 +16,7 @@ from projects.models import GuidelineVersion, Item, Project, Staffing
 from projects.questions import draft_check, payload_displayed, response_order_random, result_validate
 from projects.scoring import result_score
 from reviews.models import CalibrationParticipant, CalibrationRound
-from reviews.services.audits import auditor_staffed
+from reviews.selectors import auditor_staffed
 from reviews.services.policy import review_policy
 from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
