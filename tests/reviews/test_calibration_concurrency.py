@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
 from portal.errors import ConflictError
 from projects.models import Project
-from projects.services.imports import items_import
 from projects.services.projects import project_create
 from reviews.models import CalibrationRound
 from reviews.services.calibration import calibration_start
 from tenants.models import AuditLog, Membership, Role, Workspace
-from tests.projects.conftest import pairwise_result
+from tests.conftest import another_waits_for_a_lock
+from tests.reviews.conftest import gold_items
 
 NAME = "Calibrated at once"
 
@@ -30,19 +29,7 @@ def gold_project(django_db_setup, django_db_blocker):
         project = project_create(
             actor=manager, workspace=workspace, name=NAME, task_type="pairwise_preference"
         )
-        items_import(
-            project=project,
-            records=[
-                {
-                    "external_id": f"gold-{n}",
-                    "prompt": f"Gold {n}?",
-                    "responses": ["Right", "Wrong"],
-                    "is_gold": True,
-                    "gold_answer": pairwise_result("A"),
-                }
-                for n in range(2)
-            ],
-        )
+        gold_items(project)
         connection.set_schema_to_public()
     yield workspace, manager, project
     with django_db_blocker.unblock():
@@ -67,15 +54,7 @@ def test_a_second_round_started_at_the_same_time_is_a_conflict(gold_project, dja
                 with transaction.atomic():
                     start("first")
                     opened.set()
-                    for _ in range(60):
-                        with connection.cursor() as cursor:
-                            cursor.execute(
-                                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                                " AND datname = current_database() AND pid <> pg_backend_pid()"
-                            )
-                            if cursor.fetchone()[0]:
-                                break
-                        time.sleep(0.05)
+                    another_waits_for_a_lock()
                 outcome.append("opened")
             except DatabaseError as error:
                 outcome.append(f"first: {error.__class__.__name__}")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connections, transaction
 
 from portal.errors import ConflictError
 from tenants.models import AuditLog, Membership, Role, User, Workspace
 from tenants.services.memberships import membership_change_role, membership_remove
+from tests.conftest import another_waits_for_a_lock
 
 SLUG = "last-manager"
 
@@ -33,15 +33,6 @@ def two_managers(django_db_setup, django_db_blocker):
         Membership.objects.filter(workspace=workspace).delete()
         Workspace.objects.filter(pk=workspace.pk).delete()
         User.objects.filter(pk__in=[p.pk for p in people]).delete()
-
-
-def _others_waiting() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            " AND datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return bool(cursor.fetchone()[0])
 
 
 @pytest.mark.parametrize("change", ["remove", "demote"])
@@ -67,10 +58,7 @@ def test_two_managers_taken_away_at_once_leave_one(two_managers, django_db_block
                 with transaction.atomic():
                     take_away(people[0], first)
                     done.set()
-                    for _ in range(60):
-                        if _others_waiting():
-                            break
-                        time.sleep(0.05)
+                    another_waits_for_a_lock()
                 outcome.append("first done")
             except DatabaseError as error:
                 outcome.append(f"first: {error.__cause__.__class__.__name__}")
