@@ -65,7 +65,9 @@ class InvitationListApi(WorkspaceApi):
     roles = MANAGERS
 
     def get(self, request):
-        return Response({"results": InvitationSerializer(invitations_open(), many=True).data})
+        return Response(
+            {"results": InvitationSerializer(invitations_open(viewer=request.user), many=True).data}
+        )
 
     def post(self, request):
         payload = InvitationSerializer(data=request.data)

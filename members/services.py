@@ -15,7 +15,7 @@ from django.utils import timezone
 from members.models import Invitation
 from portal.errors import ConflictError, DomainError, NotFoundError
 from portal.tasks import task_enqueue_on_commit
-from tenants.models import Membership, Role, User, Workspace
+from tenants.models import VENDOR_ROLES, Membership, Role, User, Workspace
 from tenants.services.audit import audit_record
 from tenants.services.memberships import membership_add, vendor_roles_check
 
@@ -140,7 +140,7 @@ def invitation_accept(
 @transaction.atomic
 def invitation_revoke(*, actor: User, workspace: Workspace, invitation_id: int) -> Invitation:
     invitation = Invitation.objects.select_for_update().filter(pk=invitation_id).first()
-    if invitation is None or not invitation.is_open:
+    if invitation is None or not invitation.is_open or not _may_see(actor, invitation):
         raise NotFoundError("No such open invitation.")
     invitation.revoked_at = timezone.now()
     invitation.save(update_fields=["revoked_at"])
@@ -148,13 +148,20 @@ def invitation_revoke(*, actor: User, workspace: Workspace, invitation_id: int) 
     return invitation
 
 
-def invitations_open() -> list[Invitation]:
-    now = timezone.now()
-    return list(
-        Invitation.objects.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now
-        ).select_related("invited_by")
-    )
+def _may_see(viewer: User, invitation: Invitation) -> bool:
+    """An invitation to a vendor role (annotator, auditor) is the vendor's, as the people it brings
+    in are: clients neither see its address nor revoke it."""
+    return viewer.is_staff or invitation.role not in VENDOR_ROLES
+
+
+def invitations_open(*, viewer: User) -> list[Invitation]:
+    """The open invitations `viewer` may see."""
+    invitations = Invitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("invited_by")
+    if not viewer.is_staff:
+        invitations = invitations.exclude(role__in=VENDOR_ROLES)
+    return list(invitations)
 
 
 @transaction.atomic

@@ -37,7 +37,7 @@ class MemberListView(WorkspaceView, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             people=workspace_people(workspace=self.workspace, viewer=self.request.user),
-            invitations=invitations_open(),
+            invitations=invitations_open(viewer=self.request.user),
             invite_form=kwargs.pop("invite_form", None)
             or InvitationForm(vendor_staff=self.request.user.is_staff),
             roles=Role.choices

@@ -2,6 +2,20 @@
 
 from __future__ import annotations
 
+from projects.models import Project, Staffing
+from tenants.models import User
+
+
+def auditor_staffed(*, user: User, project: Project) -> bool:
+    """Whether the user audits the project: staffed on it as auditor, or vendor staff."""
+    return (
+        user.is_staff
+        or Staffing.objects.filter(
+            project=project, user=user, role=Staffing.Role.AUDITOR, removed_at__isnull=True
+        ).exists()
+    )
+
+
 # Whether quality control holds an annotator back on a project: is the annotator paused there,
 # and do they owe an open calibration round. SQL for the queue's one raw query over a staffing
 # row aliased `s`.

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, OuterRef
 from portal.errors import NotFoundError
 from projects.models import Annotation, Project, Staffing
 from reviews.models import Adjudication, AnnotatorQuality, Audit, CalibrationRound
-from reviews.services.audits import auditor_staffed
+from reviews.selectors import auditor_staffed
 from tenants.models import User, Workspace
 from tenants.selectors import pseudonym
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -33,6 +34,21 @@ class Tenant:
         if user is not None:
             client.force_login(user)
         return client
+
+
+def another_waits_for_a_lock(*, seconds: float = 3.0) -> bool:
+    """Whether another session of the test database waits for a lock, within `seconds`: for tests
+    that hold a transaction open until the one they race with has run into it."""
+    for _ in range(int(seconds / 0.05)):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                " AND datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
 
 
 @pytest.fixture(scope="session")

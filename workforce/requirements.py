@@ -143,7 +143,9 @@ def requirements_clean(value: Any) -> dict:
             score = Decimal(str(score))
         except InvalidOperation:
             score = Decimal(-1)
-        if isinstance(value.get("min_qualification_score"), bool) or not 0 <= score <= 1:
+        if isinstance(value.get("min_qualification_score"), bool) or not (
+            score.is_finite() and 0 <= score <= 1
+        ):
             problems["requirements.min_qualification_score"] = ["must be a fraction from 0 to 1"]
         else:
             clean["min_qualification_score"] = float(score)

@@ -11,7 +11,7 @@ from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Annotation
 from projects.questions import result_validate
 from reviews.models import Adjudication, Consensus
-from reviews.services.audits import auditor_staffed
+from reviews.selectors import auditor_staffed
 from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
 

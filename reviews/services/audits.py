@@ -9,9 +9,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
-from projects.models import Annotation, Item, Project, Staffing
+from projects.models import Annotation, Item, Project
 from projects.questions import result_validate
-from reviews.models import Audit
+from reviews.models import Audit, Consensus
+from reviews.selectors import auditor_staffed
 from reviews.services.policy import review_policy
 from reviews.services.quality import quality_refresh
 from tenants.models import User, Workspace
@@ -19,15 +20,6 @@ from tenants.services.audit import audit_record
 
 # Claims older than this may be taken by another auditor.
 CLAIM_MINUTES = 30
-
-
-def auditor_staffed(*, user: User, project: Project) -> bool:
-    return (
-        user.is_staff
-        or Staffing.objects.filter(
-            project=project, user=user, role=Staffing.Role.AUDITOR, removed_at__isnull=True
-        ).exists()
-    )
 
 
 def _check_auditor(user: User, project: Project) -> None:
@@ -151,7 +143,9 @@ def audit_submit(
 
 
 def annotation_reject(*, annotation: Annotation) -> None:
-    """A failed annotation stops counting and its item is open again for someone else."""
+    """A failed annotation stops counting and its item is open again for someone else. An answer
+    the annotators agreed on counted it, so it goes too: the item settles again (consensus or
+    adjudication) once the replacement is in. An adjudicated answer is an auditor's and stays."""
     updated = (
         Annotation.objects.filter(pk=annotation.pk)
         .exclude(status=Annotation.Status.REJECTED)
@@ -163,3 +157,4 @@ def annotation_reject(*, annotation: Annotation) -> None:
         annotation.project.overlap, completed_count=F("completed_count") - 1
     )
     Project.objects.filter(pk=annotation.project_id).update(annotations_count=F("annotations_count") - 1)
+    Consensus.objects.filter(item_id=annotation.item_id, source=Consensus.Source.AGREEMENT).delete()

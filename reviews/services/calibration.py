@@ -16,7 +16,7 @@ from projects.models import GuidelineVersion, Item, Project, Staffing
 from projects.questions import draft_check, payload_displayed, response_order_random, result_validate
 from projects.scoring import result_score
 from reviews.models import CalibrationParticipant, CalibrationRound
-from reviews.services.audits import auditor_staffed
+from reviews.selectors import auditor_staffed
 from reviews.services.policy import review_policy
 from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
@@ -36,6 +36,9 @@ def calibration_start(
     guideline_version: GuidelineVersion | None = None,
 ) -> CalibrationRound:
     """Open a round for every annotator staffed on the project (the project's gold items by default)."""
+    # Rounds of a project open one at a time (a guideline publish holds this lock already), so a
+    # second one is told a round is open instead of meeting the one-open-round index.
+    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True).first()
     if CalibrationRound.objects.filter(project=project, status=CalibrationRound.Status.OPEN).exists():
         raise ConflictError("A calibration round is open already; close it first.", code="calibration_open")
     items = Item.objects.filter(project=project)

@@ -28,6 +28,23 @@ def review_policy(project: Project) -> ReviewPolicy:
     return policy
 
 
+def _fraction(value, places: int | None = None) -> Decimal | None:
+    """`value` as a fraction from 0 to 1 (with at most `places` decimals), or None when it is not
+    one: not a number, NaN, out of range, or more precise than the field stores (it would be
+    rounded silently)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        fraction = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    if not fraction.is_finite() or not Decimal(0) <= fraction <= Decimal(1):
+        return None
+    if places is not None and fraction != fraction.quantize(Decimal(1).scaleb(-places)):
+        return None
+    return fraction
+
+
 def _thresholds_clean(value) -> tuple[dict, str | None]:
     """`{"rating": 0.8}`: a fraction per question kind."""
     if not isinstance(value, dict):
@@ -36,13 +53,10 @@ def _thresholds_clean(value) -> tuple[dict, str | None]:
     for kind, threshold in value.items():
         if kind not in KINDS:
             return {}, f"'{kind}' is not a question kind; use: {', '.join(KINDS)}"
-        try:
-            threshold = Decimal(str(threshold))
-        except InvalidOperation:
-            threshold = Decimal(-1)
-        if isinstance(value[kind], bool) or not Decimal(0) <= threshold <= Decimal(1):
+        fraction = _fraction(threshold)
+        if fraction is None:
             return {}, f"the threshold for {kind} must be a fraction from 0 to 1"
-        clean[kind] = float(threshold)
+        clean[kind] = float(fraction)
     return clean, None
 
 
@@ -61,12 +75,11 @@ def review_policy_update(
     problems: dict[str, list[str]] = {}
     for name, value in changes.items():
         if name in FRACTIONS:
-            try:
-                value = Decimal(str(value))
-            except InvalidOperation:
-                value = Decimal(-1)
-            if not Decimal(0) <= value <= Decimal(1):
-                problems[name] = ["a fraction from 0 to 1"]
+            places = ReviewPolicy._meta.get_field(name).decimal_places
+            fraction = _fraction(value, places)
+            if fraction is None:
+                problems[name] = [f"a fraction from 0 to 1, with at most {places} decimal places"]
+            value = fraction
         elif name in COUNTS:
             low, high = COUNTS[name]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

@@ -14,8 +14,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from portal.errors import ConflictError, NotFoundError
-from projects.models import Project, Staffing
+from projects.models import Project
 from reviews.models import AnnotatorQuality, Audit, GoldScore
+from reviews.selectors import auditor_staffed
 from reviews.services.policy import review_policy
 from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
@@ -79,21 +80,12 @@ def quality_refresh(*, project: Project, annotator_id: int) -> AnnotatorQuality:
     return row
 
 
-def _may_review(user: User, project: Project) -> bool:
-    return (
-        user.is_staff
-        or Staffing.objects.filter(
-            project=project, user=user, role=Staffing.Role.AUDITOR, removed_at__isnull=True
-        ).exists()
-    )
-
-
 @transaction.atomic
 def quality_reinstate(
     *, actor: User, workspace: Workspace, project: Project, annotator_id: int, reason: str
 ) -> AnnotatorQuality:
     """An auditor of the project lets a paused annotator work again; their window starts afresh."""
-    if not _may_review(actor, project):
+    if not auditor_staffed(user=actor, project=project):
         raise NotFoundError("No such project.")
     row = (
         AnnotatorQuality.objects.select_for_update()

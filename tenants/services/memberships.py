@@ -30,8 +30,14 @@ def vendor_roles_check(*, actor: User | None, roles: set[str], field: str = "rol
 
 
 def _locked_membership(workspace: Workspace, membership_id: int) -> Membership:
+    # Membership changes of a workspace queue up on its row, so that the last-manager check of one
+    # counts what another just did. (A count cannot take the lock: Django drops FOR UPDATE from it.)
+    # NO KEY UPDATE leaves alone the inserts that refer to the workspace (audit rows, memberships).
+    list(
+        Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).values_list("pk", flat=True)
+    )
     membership = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(pk=membership_id, workspace=workspace)
         .first()
@@ -44,7 +50,7 @@ def _locked_membership(workspace: Workspace, membership_id: int) -> Membership:
 def _keep_one_manager(workspace: Workspace, membership: Membership) -> None:
     if membership.role != Role.CLIENT_MANAGER:
         return
-    managers = Membership.objects.select_for_update().filter(workspace=workspace, role=Role.CLIENT_MANAGER)
+    managers = Membership.objects.filter(workspace=workspace, role=Role.CLIENT_MANAGER)
     if managers.count() <= 1:
         raise ConflictError("A workspace keeps at least one client manager.", code="last_manager")
 
@@ -90,9 +96,16 @@ def membership_change_role(*, actor: User, workspace: Workspace, membership_id: 
 
 @transaction.atomic
 def membership_remove(*, actor: User, workspace: Workspace, membership_id: int) -> None:
+    """Take a person out of the workspace; a vendor person's staffing on its projects ends too."""
+    from workforce.services.staffing import person_workspace_commitments_end
+
     membership = _locked_membership(workspace, membership_id)
     vendor_roles_check(actor=actor, roles={membership.role})
     _keep_one_manager(workspace, membership)
+    if membership.role in VENDOR_ROLES:
+        person_workspace_commitments_end(
+            actor=actor, workspace=workspace, user_id=membership.user_id, reason="removed from the workspace"
+        )
     membership.delete()
     audit_record(
         actor=actor,

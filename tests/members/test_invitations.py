@@ -149,3 +149,25 @@ def test_reinviting_revokes_the_previous_invitation(acme, invite):
     first.refresh_from_db()
     assert first.revoked_at is not None
     assert acme.client().get(f"/invitations/{first_token}/").status_code == 404
+
+
+def test_clients_neither_see_nor_revoke_the_vendors_invitations(acme, staff):
+    connection.set_tenant(acme.workspace)
+    invitation, _ = invitation_create(
+        actor=staff, workspace=acme.workspace, email="expert@example.com", role=Role.ANNOTATOR
+    )
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    page = client.get("/members/").content.decode()
+    connection.set_schema_to_public()
+    listed = client.get("/api/v1/invitations/").json()["results"]
+    connection.set_schema_to_public()
+    assert "expert@example.com" not in page
+    assert listed == []
+    assert client.delete(f"/api/v1/invitations/{invitation.pk}/").status_code == 404
+    connection.set_schema_to_public()
+    assert client.post(f"/invitations/{invitation.pk}/revoke/").status_code == 404
+    connection.set_tenant(acme.workspace)
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+    connection.set_schema_to_public()
+    assert "expert@example.com" in acme.client(staff).get("/members/").content.decode()

@@ -135,6 +135,29 @@ def test_disagreement_goes_to_adjudication_and_agreement_to_consensus(acme, proj
     assert Consensus.objects.get(item_id=split_a.item_id).result == split_b.result
 
 
+def test_a_failed_audit_unsettles_the_agreement_it_was_part_of(acme, project, annotators, auditor):
+    review_policy_update(
+        actor=None, workspace=acme.workspace, project=project, changes={"new_annotator_audits": 1}
+    )
+    failed, kept = work(project, annotators[0], "A"), work(project, annotators[1], "A")
+    assert Consensus.objects.get(item_id=failed.item_id).result == failed.result
+    audit = audit_next(auditor=auditor, project=project)
+    assert audit.annotation_id == failed.pk
+    audit_submit(
+        auditor=auditor,
+        workspace=acme.workspace,
+        audit_id=audit.pk,
+        verdict="fail",
+        error_categories=["wrong_preference"],
+    )
+    assert not Consensus.objects.filter(item_id=failed.item_id).exists()  # it held a rejected answer
+    replacement = work(project, annotators[2], "B")
+    assert replacement.item_id == kept.item_id
+    # Settled again on the live answers, which disagree now.
+    assert Adjudication.objects.filter(item_id=kept.item_id).exists()
+    assert not Consensus.objects.filter(item_id=kept.item_id).exists()
+
+
 def test_a_semantic_guideline_change_calls_everyone_to_calibration(acme, project, annotators):
     from projects.services.guidelines import guideline_acknowledge, guideline_draft_save, guideline_publish
 

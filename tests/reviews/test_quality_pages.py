@@ -447,3 +447,31 @@ def test_when_everyone_agrees_alpha_is_undefined_and_percent_agreement_has_its_i
     html = _get(acme, acme.users[Role.CLIENT_VIEWER], f"/projects/{project.pk}/quality/").content.decode()
     assert "Alpha is undefined so far" in html and "<polyline" not in html
     assert "[100%, 100%]" in html
+
+
+@pytest.mark.parametrize(
+    ("changes", "fields"),
+    [
+        (
+            {"quality_threshold": "NaN", "disagreement_by_kind": {"rating": "sNaN"}},
+            {"quality_threshold", "disagreement_by_kind"},
+        ),
+        ({"calibration_pass_mark": 0.1234}, {"calibration_pass_mark"}),  # stored to 3 places
+        ({"low_quality_audit_rate": "0.0001"}, {"low_quality_audit_rate"}),
+    ],
+)
+def test_a_policy_fraction_that_is_not_a_number_or_has_too_many_places_is_a_400(
+    acme, project, changes, fields
+):
+    manager = acme.client(acme.users[Role.CLIENT_MANAGER])
+    url = f"/api/v1/projects/{project.pk}/review-policy/"
+    response = manager.patch(url, changes, content_type="application/json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == fields
+    connection.set_tenant(acme.workspace)
+    policy = review_policy(Project.objects.get(pk=project.pk))
+    assert (policy.quality_threshold, policy.calibration_pass_mark, policy.disagreement_by_kind) == (
+        Decimal("0.700"),
+        Decimal("0.800"),
+        {},
+    )

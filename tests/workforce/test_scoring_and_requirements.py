@@ -144,6 +144,13 @@ def test_bad_requirements_name_each_problem(db):
     }
 
 
+@pytest.mark.parametrize("score", ["NaN", "sNaN", "-0.1", True])
+def test_a_minimum_score_that_is_not_a_fraction_is_named(db, score):
+    with pytest.raises(DomainError) as error:
+        requirements_clean({"min_qualification_score": score})
+    assert error.value.fields == {"requirements.min_qualification_score": ["must be a fraction from 0 to 1"]}
+
+
 def test_the_admin_refuses_a_test_it_could_not_score(db, staff):
     from django.test import Client
 

@@ -396,3 +396,37 @@ def test_suspending_ends_every_live_commitment(acme, staff, cardiology_project):
     assert Commitment.objects.get(profile=expert).end_reason == "profile suspended: quality review"
     connection.set_tenant(acme.workspace)
     assert not Staffing.objects.filter(user_id=expert.user_id, removed_at=None).exists()
+
+
+def test_removing_a_staffed_expert_from_the_workspace_ends_their_commitments_there(
+    acme, globex, staff, cardiology_project
+):
+    expert = make_expert(capacity=30)
+    staffing_confirm(
+        actor=staff,
+        workspace=acme.workspace,
+        project_id=cardiology_project.pk,
+        profile_id=expert.pk,
+        role="annotator",
+    )
+    elsewhere = Commitment.objects.create(  # a commitment in another workspace stays
+        profile=expert,
+        workspace=globex.workspace,
+        project_id=1,
+        project_name="Other",
+        role="annotator",
+        hours_per_week=5,
+    )
+    AnnotatorProfile.objects.filter(pk=expert.pk).update(committed_hours=15)
+    membership = Membership.objects.get(user=expert.user, workspace=acme.workspace)
+    response = acme.client(staff).post(f"/members/{membership.pk}/remove/")
+    assert response.status_code == 302
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    expert.refresh_from_db()
+    assert expert.committed_hours == 5
+    ended = Commitment.objects.get(profile=expert, workspace=acme.workspace)
+    assert (ended.ended_by, ended.end_reason) == (staff, "removed from the workspace")
+    elsewhere.refresh_from_db()
+    assert elsewhere.ended_at is None
+    connection.set_tenant(acme.workspace)
+    assert not Staffing.objects.filter(user_id=expert.user_id, removed_at=None).exists()

@@ -219,6 +219,14 @@ def project_commitments_end(*, actor: User, workspace: Workspace, project_id: in
     return len(_live_commitments_end(actor=actor, reason=reason, workspace=workspace, project_id=project_id))
 
 
+def person_workspace_commitments_end(*, actor: User, workspace: Workspace, user_id: int, reason: str) -> int:
+    """A person who leaves a workspace leaves its projects: their live commitments there end and
+    their hours come back."""
+    return len(
+        _live_commitments_end(actor=actor, reason=reason, workspace=workspace, profile__user_id=user_id)
+    )
+
+
 def commitment_quality_record(*, workspace_id: int, project_id: int, user_id: int, score) -> None:
     """Keep a person's latest quality on a project next to their commitment: it feeds their fit."""
     Commitment.objects.filter(
