@@ -92,7 +92,7 @@ class ProjectCreateView(WorkspaceView, TemplateView):
                     **settings,
                 )
             except DomainError as error:
-                form_add_domain_error(form, error)
+                form.add_domain_error(error)
             else:
                 messages.success(request, f"Project {project.name} created as a draft.")
                 return redirect("project_dashboard", project_id=project.pk)
@@ -159,7 +159,7 @@ class ProjectSettingsView(ProjectPage):
                     actor=request.user, workspace=self.workspace, project=project, **form.settings()
                 )
             except DomainError as error:
-                form_add_domain_error(form, error)
+                form.add_domain_error(error)
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("project_dashboard", project_id=project.pk)

@@ -426,3 +426,33 @@ def test_questions_are_locked_once_annotations_exist_even_rejected_ones(acme, pr
         annotation_reject(annotation=Annotation.objects.get(pk=annotation.pk))
         project.refresh_from_db()
     assert project.annotations_count == 0
+
+
+def test_the_project_form_shows_a_bad_requirement_on_the_field_that_holds_it(acme):
+    """A typo in Expertise or Languages is reported under that box, naming the entry as typed,
+    not at the top of the form as the API's path (requirements.expertise[0].min_level)."""
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    form = client.get("/projects/new/").context["form"]
+    connection.set_schema_to_public()
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(
+        name="Typos",
+        task_type="ranking",
+        expertise="generalist, nonsense/area:guru",
+        languages="en:Z9, english",
+        timezone="UTC",
+    )
+    response = client.post("/projects/new/", data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "__all__" not in errors
+    assert errors["expertise"] == [
+        "nonsense/area:guru: the level must be one of: generalist, practitioner, credentialed_expert",
+        "nonsense/area:guru: 'nonsense/area' is not in the expertise taxonomy",
+    ]
+    assert errors["languages"] == [
+        "en:Z9: the minimum must be one of: a1, a2, b1, b2, c1, c2, native",
+        "english: not a language tag such as de or en-GB",
+    ]
+    assert "requirements." not in response.content.decode()
+    assert 'value="generalist, nonsense/area:guru"' in response.content.decode()  # kept to correct
