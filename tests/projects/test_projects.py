@@ -1,9 +1,11 @@
+import re
+
 import pytest
 from django.db import connection
 
 from portal.errors import ConflictError, DomainError
 from projects.models import Project
-from projects.services.projects import project_create, project_transition, project_update
+from projects.services.projects import project_create, project_staff, project_transition, project_update
 from tenants.models import Role
 
 
@@ -456,3 +458,28 @@ def test_the_project_form_shows_a_bad_requirement_on_the_field_that_holds_it(acm
     ]
     assert "requirements." not in response.content.decode()
     assert 'value="generalist, nonsense/area:guru"' in response.content.decode()  # kept to correct
+
+
+def test_every_link_in_the_project_menu_opens_for_whoever_is_shown_it(acme, project, annotators):
+    """Annotators and auditors reach a project's guideline page too: its menu offers them only
+    pages they may open, not the readers' dashboard and item browser (a 404 for them)."""
+    manager = acme.users[Role.CLIENT_MANAGER]
+    connection.set_tenant(acme.workspace)
+    project_staff(
+        actor=manager,
+        workspace=acme.workspace,
+        project=project,
+        user_id=acme.users[Role.AUDITOR].pk,
+        role="auditor",
+    )
+    for role in (Role.CLIENT_MANAGER, Role.CLIENT_VIEWER, Role.ANNOTATOR, Role.AUDITOR):
+        connection.set_schema_to_public()
+        client = acme.client(acme.users[role])
+        page = client.get(f"/projects/{project.pk}/guidelines/")
+        assert page.status_code == 200, role
+        menu = page.content.decode().split('class="row subnav"')[1].split("</p>")[0]
+        links = re.findall(r'href="([^"]+)"', menu)
+        assert f"/projects/{project.pk}/guidelines/" in links, role
+        for link in links:
+            connection.set_schema_to_public()
+            assert client.get(link).status_code == 200, (role, link)
