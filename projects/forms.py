@@ -1,8 +1,11 @@
 import json
+import re
 
 from django import forms
 from django.forms.fields import InvalidJSONInput
 
+from portal.errors import DomainError
+from portal.forms import form_add_domain_error
 from projects.models import GuidelineVersion
 from workforce.models import Level, Proficiency
 from workforce.requirements import timezone_names
@@ -16,6 +19,19 @@ def _bar(name: str, minimum: str, tag: str) -> dict:
     """`medicine/cardiology:practitioner` -> {"area": "medicine/cardiology", "min_level": "practitioner"}."""
     value, _, bar = tag.partition(":")
     return {name: value.strip(), minimum: bar.strip()} if bar.strip() else {name: value.strip()}
+
+
+# A requirement the service refuses, by its path, and the form field it was typed in.
+_REQUIREMENT_LIST = re.compile(r"requirements\.(expertise|languages)\[(\d+)\](?:\.(\w+))?")
+_REQUIREMENT_FIELDS = {
+    "requirements.min_qualification_score": "min_qualification_score",
+    "requirements.headcount.annotator": "annotators_needed",
+    "requirements.headcount.auditor": "auditors_needed",
+    "requirements.hours_per_week": "hours_per_week",
+    "requirements.timezone": "timezone",
+}
+# What the problem is about, in front of the service's "must be one of: ..."
+_REQUIREMENT_PART = {"min_level": "the level ", "min_proficiency": "the minimum "}
 
 
 def requirements_initial(requirements: dict) -> dict:
@@ -100,6 +116,30 @@ class ProjectForm(forms.Form):
         if not data.get("questions"):
             data.pop("questions", None)
         return data
+
+    def add_domain_error(self, error: DomainError) -> None:
+        """Show a service's error on this form: a bad requirement under the box it was typed in,
+        naming the entry as typed ("nonsense/area:guru: ..."), not as the API's path."""
+        typed = {name: _tags(self.cleaned_data.get(name)) for name in ("expertise", "languages")}
+        rest: dict[str, list[str]] = {}
+        for path, problems in (error.fields or {}).items():
+            entry = _REQUIREMENT_LIST.fullmatch(path)
+            if entry:
+                name, index, part = entry.group(1), int(entry.group(2)), entry.group(3)
+                tag = typed[name][index] if index < len(typed[name]) else ""
+                for problem in problems:
+                    if name == "languages" and part is None:
+                        problem = "not a language tag such as de or en-GB"
+                    else:
+                        problem = _REQUIREMENT_PART.get(part or "", "") + problem
+                    self.add_error(name, f"{tag}: {problem}" if tag else problem)
+            elif path in _REQUIREMENT_FIELDS and _REQUIREMENT_FIELDS[path] in self.fields:
+                for problem in problems:
+                    self.add_error(_REQUIREMENT_FIELDS[path], problem)
+            else:
+                rest[path] = problems
+        if rest or not error.fields:
+            form_add_domain_error(self, DomainError(error.message, code=error.code, fields=rest))
 
 
 class GuidelineForm(forms.Form):

@@ -698,6 +698,15 @@ def result_as_answer(
     return answer
 
 
+# Kinds whose answer names responses by position: their responses are shown in a random order.
+ORDERED_KINDS = frozenset({"pairwise", "ranking"})
+
+
+def questions_shuffle_responses(questions: list[dict]) -> bool:
+    """Whether a project with these questions shows each annotator its responses in a random order."""
+    return any(question["kind"] in ORDERED_KINDS for question in questions)
+
+
 def response_order_random(count: int, rng: random.Random | None = None) -> list[int]:
     """A random display order for `count` responses: `order[display_position] = canonical_index`."""
     if not _is_int(count) or count < 0:

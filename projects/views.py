@@ -15,6 +15,7 @@ from projects.forms import GuidelineForm, ImportForm, ProjectForm, requirements_
 from projects.models import GuidelineVersion, Project
 from projects.presentation import response_letter, result_display
 from projects.presets import PRESETS
+from projects.questions import questions_shuffle_responses
 from projects.services.guidelines import (
     guideline_current,
     guideline_diff,
@@ -92,7 +93,7 @@ class ProjectCreateView(WorkspaceView, TemplateView):
                     **settings,
                 )
             except DomainError as error:
-                form_add_domain_error(form, error)
+                form.add_domain_error(error)
             else:
                 messages.success(request, f"Project {project.name} created as a draft.")
                 return redirect("project_dashboard", project_id=project.pk)
@@ -159,7 +160,7 @@ class ProjectSettingsView(ProjectPage):
                     actor=request.user, workspace=self.workspace, project=project, **form.settings()
                 )
             except DomainError as error:
-                form_add_domain_error(form, error)
+                form.add_domain_error(error)
             else:
                 messages.success(request, "Settings saved.")
                 return redirect("project_dashboard", project_id=project.pk)
@@ -251,6 +252,7 @@ class AnnotationDetailView(ProjectPage):
             project=project,
             annotation=annotation,
             rows=in_words(annotation.result),
+            shuffled=questions_shuffle_responses(project.questions),
             order_shown=", ".join(
                 response_letter(index) for index in annotation.assignment.response_order or []
             ),

@@ -52,6 +52,7 @@ def _expertise(entries: Any, problems: dict) -> list[dict]:
         problems["requirements.expertise"] = ["must be a list"]
         return []
     wanted: list[dict] = []
+    places: list[int] = []  # each wanted entry's index in `entries`, to name it in a problem
     for index, entry in enumerate(entries):
         path = f"requirements.expertise[{index}]"
         if isinstance(entry, str):
@@ -61,11 +62,12 @@ def _expertise(entries: Any, problems: dict) -> list[dict]:
             continue
         level = _choice(entry.get("min_level", Level.GENERALIST), Level, f"{path}.min_level", problems)
         wanted.append({"area": entry["area"].strip(), "min_level": level})
+        places.append(index)
     known = set(
         ExpertiseArea.objects.filter(code__in=[w["area"] for w in wanted]).values_list("code", flat=True)
     )
     seen: set[str] = set()
-    for index, entry in enumerate(wanted):
+    for index, entry in zip(places, wanted, strict=True):
         if entry["area"] not in known:
             problems[f"requirements.expertise[{index}].area"] = [
                 f"'{entry['area']}' is not in the expertise taxonomy"

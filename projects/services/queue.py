@@ -38,7 +38,13 @@ from projects.models import (
     Project,
     Staffing,
 )
-from projects.questions import draft_check, payload_displayed, response_order_random, result_validate
+from projects.questions import (
+    draft_check,
+    payload_displayed,
+    questions_shuffle_responses,
+    response_order_random,
+    result_validate,
+)
 from projects.selectors import guideline_acknowledged
 from projects.services.guidelines import guideline_current
 from reviews.selectors import STAFFING_GATES_SQL
@@ -47,7 +53,6 @@ from tenants.models import User
 
 MAX_TIME_SPENT_MS = 24 * 3600 * 1000
 MAX_TOTAL_TIME_MS = 2**31 - 1  # an annotation's time over all its edits: the integer column's range
-ORDERED_KINDS = {"pairwise", "ranking"}
 
 _PICK = """
     WITH picked AS (
@@ -277,10 +282,6 @@ NOT_ACTIVE_MESSAGES = {
 }
 
 
-def _uses_response_order(project: Project) -> bool:
-    return any(question["kind"] in ORDERED_KINDS for question in project.questions)
-
-
 @transaction.atomic
 def task_next(*, project: Project, annotator: User) -> Task | None:
     """The annotator's current lease on the project, or a new one; None when nothing is left."""
@@ -338,7 +339,7 @@ def task_next(*, project: Project, annotator: User) -> Task | None:
         item = Item(pk=item_id, project=project, external_id=external_id, payload=payload, is_gold=is_gold)
         now = timezone.now()
         response_order = None
-        if _uses_response_order(project):
+        if questions_shuffle_responses(project.questions):
             response_order = response_order_random(len(payload.get("responses") or []))
         expires_at = now + timedelta(seconds=project.lease_seconds)
         cursor.execute(

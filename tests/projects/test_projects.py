@@ -1,9 +1,11 @@
+import re
+
 import pytest
 from django.db import connection
 
 from portal.errors import ConflictError, DomainError
 from projects.models import Project
-from projects.services.projects import project_create, project_transition, project_update
+from projects.services.projects import project_create, project_staff, project_transition, project_update
 from tenants.models import Role
 
 
@@ -426,3 +428,58 @@ def test_questions_are_locked_once_annotations_exist_even_rejected_ones(acme, pr
         annotation_reject(annotation=Annotation.objects.get(pk=annotation.pk))
         project.refresh_from_db()
     assert project.annotations_count == 0
+
+
+def test_the_project_form_shows_a_bad_requirement_on_the_field_that_holds_it(acme):
+    """A typo in Expertise or Languages is reported under that box, naming the entry as typed,
+    not at the top of the form as the API's path (requirements.expertise[0].min_level)."""
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    form = client.get("/projects/new/").context["form"]
+    connection.set_schema_to_public()
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(
+        name="Typos",
+        task_type="ranking",
+        expertise="generalist, nonsense/area:guru",
+        languages="en:Z9, english",
+        timezone="UTC",
+    )
+    response = client.post("/projects/new/", data)
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "__all__" not in errors
+    assert errors["expertise"] == [
+        "nonsense/area:guru: the level must be one of: generalist, practitioner, credentialed_expert",
+        "nonsense/area:guru: 'nonsense/area' is not in the expertise taxonomy",
+    ]
+    assert errors["languages"] == [
+        "en:Z9: the minimum must be one of: a1, a2, b1, b2, c1, c2, native",
+        "english: not a language tag such as de or en-GB",
+    ]
+    assert "requirements." not in response.content.decode()
+    assert 'value="generalist, nonsense/area:guru"' in response.content.decode()  # kept to correct
+
+
+def test_every_link_in_the_project_menu_opens_for_whoever_is_shown_it(acme, project, annotators):
+    """Annotators and auditors reach a project's guideline page too: its menu offers them only
+    pages they may open, not the readers' dashboard and item browser (a 404 for them)."""
+    manager = acme.users[Role.CLIENT_MANAGER]
+    connection.set_tenant(acme.workspace)
+    project_staff(
+        actor=manager,
+        workspace=acme.workspace,
+        project=project,
+        user_id=acme.users[Role.AUDITOR].pk,
+        role="auditor",
+    )
+    for role in (Role.CLIENT_MANAGER, Role.CLIENT_VIEWER, Role.ANNOTATOR, Role.AUDITOR):
+        connection.set_schema_to_public()
+        client = acme.client(acme.users[role])
+        page = client.get(f"/projects/{project.pk}/guidelines/")
+        assert page.status_code == 200, role
+        menu = page.content.decode().split('class="row subnav"')[1].split("</p>")[0]
+        links = re.findall(r'href="([^"]+)"', menu)
+        assert f"/projects/{project.pk}/guidelines/" in links, role
+        for link in links:
+            connection.set_schema_to_public()
+            assert client.get(link).status_code == 200, (role, link)

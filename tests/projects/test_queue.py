@@ -12,7 +12,8 @@ from django.utils import timezone
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Annotation, Assignment, Item, Project
 from projects.services.guidelines import guideline_acknowledge
-from projects.services.projects import project_create, project_transition
+from projects.services.imports import items_import
+from projects.services.projects import project_create, project_staff, project_transition
 from projects.services.queue import (
     annotation_revise,
     assignment_skip,
@@ -267,6 +268,32 @@ def test_the_managers_annotation_page_shows_the_result_and_its_revisions_in_word
     assert now < text.index("Earlier revisions") < before
     # The order the annotator saw, in the same letters.
     assert f"responses shown in the order {', '.join('AB'[index] for index in shown)}" in text
+
+
+def test_the_annotation_page_speaks_of_response_order_only_where_responses_are_shuffled(acme, annotators):
+    """A rubric rating has one response, shown as imported: its annotation page says nothing of
+    the order responses were shown in, nor how they are lettered."""
+    manager, person = acme.users[Role.CLIENT_MANAGER], annotators[0]
+    connection.set_tenant(acme.workspace)
+    project = project_create(
+        actor=manager, workspace=acme.workspace, name="Rubric", task_type="rubric_rating"
+    )
+    items_import(
+        project=project, records=[{"external_id": "r1", "prompt": "Explain TCP", "response": "A stream."}]
+    )
+    project_staff(
+        actor=manager, workspace=acme.workspace, project=project, user_id=person.pk, role="annotator"
+    )
+    project = project_transition(actor=manager, workspace=acme.workspace, project=project, status="active")
+    task = task_next(project=project, annotator=person)
+    result = {question["key"]: 4 for question in project.questions if question["kind"] == "rating"}
+    annotation = assignment_submit(annotator=person, assignment_id=task.assignment.pk, result=result)
+    connection.set_schema_to_public()
+    page = acme.client(manager).get(f"/projects/{project.pk}/annotations/{annotation.pk}/")
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "4 — " in text  # the answer, in words
+    assert "responses shown" not in text and "lettered" not in text
 
 
 def test_next_task_and_submit_query_counts_stay_flat(

@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models import Max
 
 from tenants.models import AuditLog, User
+from tests.conftest import browser_sign_in
 from tests.workforce.conftest import APPLICANT_PASSWORD, make_test
 from workforce.models import AnnotatorProfile, Level, Proficiency, ProfileExpertise, QualificationAttempt
 from workforce.services.profiles import profile_apply, profile_transition
@@ -120,3 +121,23 @@ def test_an_applicant_passes_the_cardiology_test_by_keyboard(
         connection.close()
     assert (attempt.status, attempt.passed, attempt.score) == ("submitted", True, 1)
     assert level == Level.PRACTITIONER
+
+
+def test_console_forms_fit_a_phone_screen(committed_screening, portal_url, browser_page):
+    """At 390 px the boxes of a form row (a status change's reason, the pool's filters) shrink to
+    the card instead of running off the screen."""
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    browser_sign_in(page, portal_url, "staff@vendor.test", host="localhost")
+    profile_id = committed_screening["profile"].pk
+    for path, form in (
+        (f"/console/pool/{profile_id}/", "form.transition"),
+        ("/console/pool/", "form.pool-filters"),
+    ):
+        page.goto(portal_url("localhost", path))
+        assert page.locator(f"main {form}").count() > 0, path
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+        for box in page.locator("main form input:visible, main form select:visible").all():
+            right = box.bounding_box()["x"] + box.bounding_box()["width"]
+            assert right <= 390, (path, box.get_attribute("name"), right)
+    assert not page.js_errors, page.js_errors

@@ -187,3 +187,14 @@ def test_the_admin_refuses_a_test_it_could_not_score(db, staff):
     assert QualificationTest.objects.get(area=area).items == [
         {"payload": {"prompt": "x"}, "gold": {"ok": "yes"}}
     ]
+
+
+def test_an_unknown_area_is_named_by_its_own_place_in_the_list(db):
+    """After an entry that is not an area at all, an unknown area is still reported at its own
+    index, not at the index it would have among the valid entries."""
+    with pytest.raises(DomainError) as error:
+        requirements_clean({"expertise": [5, "medicine/astrology"]})
+    assert error.value.fields == {
+        "requirements.expertise[0]": ['must be an area code or {"area": ..., "min_level": ...}'],
+        "requirements.expertise[1].area": ["'medicine/astrology' is not in the expertise taxonomy"],
+    }
