@@ -214,20 +214,22 @@ def rows_validate(
         else:
             seen[external_id] = line
         if from_csv and isinstance(payload, dict):
-            try:
-                payload = {
-                    key: _csv_cell(value, project.item_fields.get(key, "text"))
-                    for key, value in payload.items()
-                }
-            except json.JSONDecodeError:
-                errors.append(
-                    {
-                        "line": line,
-                        "field": "payload",
-                        "message": "Structured columns (responses, conversation, trace) hold JSON.",
-                    }
-                )
+            cells, known = {}, len(errors)
+            for key, value in payload.items():
+                try:
+                    cells[key] = _csv_cell(value, project.item_fields.get(key, "text"))
+                except json.JSONDecodeError:
+                    what = "Empty" if not value.strip() else "Not valid JSON"
+                    errors.append(
+                        {
+                            "line": line,
+                            "field": f"payload.{key}",
+                            "message": f"{what}: this column holds JSON.",
+                        }
+                    )
+            if len(errors) > known:
                 continue
+            payload = cells
         if problems := problems_of(payload):
             for key, messages in problems.items():
                 errors.append({"line": line, "field": key, "message": "; ".join(messages)})
