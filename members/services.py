@@ -31,6 +31,27 @@ def _current_workspace() -> Workspace:
     return workspace
 
 
+def invitation_email_validate(email: str, *, field: str = "email") -> str:
+    """The address to invite, lowercased: an email address that fits the invitation's column."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(
+            f"'{email}' is not an email address.",
+            code="invalid_email",
+            fields={field: ["Enter a valid email address."]},
+        ) from None
+    limit = Invitation._meta.get_field("email").max_length
+    if len(email) > limit:
+        raise DomainError(
+            "The email address is too long.",
+            code="invalid_email",
+            fields={field: [f"At most {limit} characters."]},
+        )
+    return email
+
+
 @transaction.atomic
 def invitation_create(
     *, actor: User | None, workspace: Workspace, email: str, role: str
@@ -39,15 +60,7 @@ def invitation_create(
     from members.tasks import invitation_send
 
     assert _current_workspace().pk == workspace.pk
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise DomainError(
-            f"'{email}' is not an email address.",
-            code="invalid_email",
-            fields={"email": ["Enter a valid email address."]},
-        ) from None
+    email = invitation_email_validate(email)
     if role not in Role.values:
         raise DomainError(
             f"'{role}' is not a role.",

@@ -149,3 +149,19 @@ def test_reinviting_revokes_the_previous_invitation(acme, invite):
     first.refresh_from_db()
     assert first.revoked_at is not None
     assert acme.client().get(f"/invitations/{first_token}/").status_code == 404
+
+
+def test_an_email_address_too_long_to_store_is_a_400_naming_email(acme):
+    """An address over 254 characters passes the email syntax check but not the column."""
+    long_address = "a" * 300 + "@example.com"
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.post(
+        "/api/v1/invitations/",
+        {"email": long_address, "role": "client_viewer"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_email"
+    assert set(response.json()["fields"]) == {"email"}
+    connection.set_tenant(acme.workspace)
+    assert not Invitation.objects.exists()
