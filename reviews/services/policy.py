@@ -15,6 +15,8 @@ from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
 
 FRACTIONS = ("low_quality_audit_rate", "quality_threshold", "disagreement_threshold", "calibration_pass_mark")
+FRACTION_STEP = Decimal("0.001")
+CATEGORY_LENGTH = 60
 COUNTS = {"new_annotator_audits": (0, 1000), "quality_window": (1, 1000), "quality_minimum": (1, 1000)}
 
 
@@ -28,6 +30,22 @@ def review_policy(project: Project) -> ReviewPolicy:
     return policy
 
 
+def _fraction_clean(value) -> tuple[Decimal | None, str | None]:
+    """A fraction from 0 to 1 with at most 3 decimal places, as the policy's columns keep it: more
+    places are refused rather than rounded, and not-a-number is not a fraction."""
+    try:
+        fraction = Decimal(str(value))
+    except InvalidOperation:
+        fraction = None
+    if isinstance(value, bool) or fraction is None or not fraction.is_finite():
+        return None, "a fraction from 0 to 1"
+    if not Decimal(0) <= fraction <= Decimal(1):
+        return None, "a fraction from 0 to 1"
+    if fraction != fraction.quantize(FRACTION_STEP):
+        return None, "a fraction from 0 to 1 with at most 3 decimal places"
+    return fraction, None
+
+
 def _thresholds_clean(value) -> tuple[dict, str | None]:
     """`{"rating": 0.8}`: a fraction per question kind."""
     if not isinstance(value, dict):
@@ -36,13 +54,10 @@ def _thresholds_clean(value) -> tuple[dict, str | None]:
     for kind, threshold in value.items():
         if kind not in KINDS:
             return {}, f"'{kind}' is not a question kind; use: {', '.join(KINDS)}"
-        try:
-            threshold = Decimal(str(threshold))
-        except InvalidOperation:
-            threshold = Decimal(-1)
-        if isinstance(value[kind], bool) or not Decimal(0) <= threshold <= Decimal(1):
-            return {}, f"the threshold for {kind} must be a fraction from 0 to 1"
-        clean[kind] = float(threshold)
+        fraction, problem = _fraction_clean(threshold)
+        if problem:
+            return {}, f"the threshold for {kind} must be {problem}"
+        clean[kind] = float(fraction)
     return clean, None
 
 
@@ -61,12 +76,9 @@ def review_policy_update(
     problems: dict[str, list[str]] = {}
     for name, value in changes.items():
         if name in FRACTIONS:
-            try:
-                value = Decimal(str(value))
-            except InvalidOperation:
-                value = Decimal(-1)
-            if not Decimal(0) <= value <= Decimal(1):
-                problems[name] = ["a fraction from 0 to 1"]
+            value, problem = _fraction_clean(value)
+            if problem:
+                problems[name] = [problem]
         elif name in COUNTS:
             low, high = COUNTS[name]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -76,9 +88,11 @@ def review_policy_update(
             if problem:
                 problems[name] = [problem]
         elif name == "error_categories":
-            names = [v.strip()[:60] for v in value if isinstance(v, str)] if isinstance(value, list) else []
+            names = [v.strip() for v in value if isinstance(v, str)] if isinstance(value, list) else []
             if not names or len(names) != len(value) or not all(names) or len(set(names)) != len(names):
                 problems[name] = ["a non-empty list of distinct category names"]
+            elif any(len(category) > CATEGORY_LENGTH for category in names):
+                problems[name] = [f"a category name has at most {CATEGORY_LENGTH} characters"]
             value = names
         else:
             problems[name] = ["not a review setting"]
