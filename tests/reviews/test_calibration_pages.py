@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 
-from projects.models import Item
+from portal.errors import DomainError
+from projects.models import Item, Project
 from projects.services.guidelines import guideline_draft_save, guideline_publish
+from projects.services.projects import project_create
 from reviews.models import CalibrationParticipant, CalibrationRound
 from reviews.services.calibration import calibration_start
-from tenants.models import Role
+from tenants.models import AuditLog, Role, User, Workspace
 from tenants.selectors import pseudonym
 from tests.projects.conftest import pairwise_result
 from tests.projects.test_workbench import page_config
@@ -316,3 +319,81 @@ def test_a_draft_is_kept_in_the_database_until_its_answer_is_sent(acme, project,
     assert following["item"]["id"] != item_id and following["assignment"]["draft"] is None
     answered = client.put(base + f"drafts/{item_id}/", {"draft": draft}, content_type="application/json")
     assert answered.status_code == 404  # an answered item takes no more drafts
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"reason": "Check", "item_ids": [True]}, "item_ids"),
+        ({"reason": "Check", "item_ids": []}, "item_ids"),
+        ({"reason": "x" * 301}, "reason"),
+    ],
+)
+def test_a_calibration_start_that_cannot_be_kept_as_sent_is_a_400(acme, project, auditor, body, field):
+    """`true` is not item 1, an empty list of items is not "the default items", and a reason over
+    300 characters is refused rather than cut short."""
+    gold_items(project, 2)
+    response = _post(acme.client(auditor), f"/api/v1/projects/{project.pk}/calibration/start/", body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_calibration"
+    assert set(response.json()["fields"]) == {field}
+    connection.set_tenant(acme.workspace)
+    assert not CalibrationRound.objects.filter(project=project).exists()
+
+
+@pytest.fixture
+def committed_gold_project(django_db_setup, django_db_blocker):
+    """An acme project with two gold items, committed so that two connections see it."""
+    with django_db_blocker.unblock():
+        workspace = Workspace.objects.get(slug="acme")
+        manager = User.objects.get(email="manager@acme.test")
+        connection.set_tenant(workspace)
+        project = project_create(
+            actor=manager, workspace=workspace, name="Two starts at once", task_type="pairwise_preference"
+        )
+        gold_items(project, 2)
+        connection.set_schema_to_public()
+    yield workspace, manager, project
+    with django_db_blocker.unblock():
+        connection.set_tenant(workspace)
+        Project.objects.filter(pk=project.pk).delete()
+        connection.set_schema_to_public()
+        AuditLog.objects.filter(target="Two starts at once").delete()
+
+
+def test_two_calibration_starts_at_once_open_one_round(committed_gold_project, django_db_blocker):
+    """The second start waits for the first and answers 409 calibration_open, not a server error."""
+    workspace, manager, project = committed_gold_project
+    started, hold, outcomes = threading.Event(), threading.Event(), {}
+
+    def start(name: str, held: bool) -> None:
+        with django_db_blocker.unblock():
+            connection.set_tenant(workspace)
+            try:
+                with transaction.atomic():
+                    calibration_start(actor=manager, workspace=workspace, project=project, reason=name)
+                    if held:
+                        started.set()
+                        hold.wait(10)
+                outcomes[name] = "started"
+            except DomainError as error:
+                outcomes[name] = error.code
+            except Exception as error:  # noqa: BLE001 - the failure this test looks for
+                outcomes[name] = type(error).__name__
+            finally:
+                connection.close()
+
+    first = threading.Thread(target=start, args=("first", True))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=start, args=("second", False))
+    second.start()
+    second.join(1)
+    hold.set()
+    first.join(10)
+    second.join(10)
+    assert outcomes == {"first": "started", "second": "calibration_open"}
+    with django_db_blocker.unblock():
+        connection.set_tenant(workspace)
+        assert CalibrationRound.objects.filter(project_id=project.pk).count() == 1
+        connection.set_schema_to_public()
