@@ -68,6 +68,10 @@ def invitation_create(
             fields={"role": [f"Choose one of: {', '.join(Role.values)}."]},
         )
     vendor_roles_check(actor=actor, roles={role})
+    # Invitations of the workspace one at a time: a second invitation of an address sent at once
+    # waits for the first, then replaces it. FOR NO KEY UPDATE of the workspace row, so that
+    # accepting an invitation (a membership row referencing the workspace) is not held up.
+    Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).first()
     if Membership.objects.filter(workspace=workspace, user__email=email).exists():
         raise ConflictError(
             f"{email} is already a member.",
