@@ -5,10 +5,10 @@ from __future__ import annotations
 from rest_framework import status
 from rest_framework.response import Response
 
-from members.serializers import InvitationSerializer, MemberSerializer, RoleSerializer
+from members.serializers import InvitationSerializer, RoleSerializer
 from members.services import invitation_create, invitation_revoke, invitations_open
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi
-from tenants.selectors import workspace_people
+from tenants.selectors import member_row, workspace_people
 from tenants.services.memberships import membership_change_role, membership_remove
 
 
@@ -54,7 +54,8 @@ class MemberDetailApi(WorkspaceApi):
             membership_id=membership_id,
             role=payload.validated_data["role"],
         )
-        return Response(MemberSerializer(membership).data)
+        row = member_row(membership=membership, workspace=self.workspace, viewer=request.user)
+        return Response(_member_body(row))
 
     def delete(self, request, membership_id: int):
         membership_remove(actor=request.user, workspace=self.workspace, membership_id=membership_id)

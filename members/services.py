@@ -31,6 +31,27 @@ def _current_workspace() -> Workspace:
     return workspace
 
 
+def invitation_email_validate(email: str, *, field: str = "email") -> str:
+    """The address to invite, lowercased: an email address that fits the invitation's column."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError(
+            f"'{email}' is not an email address.",
+            code="invalid_email",
+            fields={field: ["Enter a valid email address."]},
+        ) from None
+    limit = Invitation._meta.get_field("email").max_length
+    if len(email) > limit:
+        raise DomainError(
+            "The email address is too long.",
+            code="invalid_email",
+            fields={field: [f"At most {limit} characters."]},
+        )
+    return email
+
+
 @transaction.atomic
 def invitation_create(
     *, actor: User | None, workspace: Workspace, email: str, role: str
@@ -39,15 +60,7 @@ def invitation_create(
     from members.tasks import invitation_send
 
     assert _current_workspace().pk == workspace.pk
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise DomainError(
-            f"'{email}' is not an email address.",
-            code="invalid_email",
-            fields={"email": ["Enter a valid email address."]},
-        ) from None
+    email = invitation_email_validate(email)
     if role not in Role.values:
         raise DomainError(
             f"'{role}' is not a role.",
@@ -55,6 +68,10 @@ def invitation_create(
             fields={"role": [f"Choose one of: {', '.join(Role.values)}."]},
         )
     vendor_roles_check(actor=actor, roles={role})
+    # Invitations of the workspace one at a time: a second invitation of an address sent at once
+    # waits for the first, then replaces it. FOR NO KEY UPDATE of the workspace row, so that
+    # accepting an invitation (a membership row referencing the workspace) is not held up.
+    Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).first()
     if Membership.objects.filter(workspace=workspace, user__email=email).exists():
         raise ConflictError(
             f"{email} is already a member.",

@@ -26,26 +26,28 @@ def workspace_members(*, workspace: Workspace) -> QuerySet[Membership]:
     return Membership.objects.filter(workspace=workspace).select_related("user").order_by("user__email")
 
 
+def member_row(*, membership: Membership, workspace: Workspace, viewer: User) -> dict:
+    """One member as `viewer` may see them: the client's own people by name, the vendor's people
+    (annotators, auditors) under a pseudonym and, unless the viewer is vendor staff, nothing else."""
+    is_vendor = membership.role in VENDOR_ROLES
+    hidden = is_vendor and not viewer.is_staff
+    return {
+        "id": membership.pk,
+        "email": None if hidden else membership.user.email,
+        "full_name": None if hidden else membership.user.full_name,
+        "pseudonym": pseudonym(workspace_id=workspace.pk, user_id=membership.user_id) if is_vendor else None,
+        "role": membership.role,
+        "role_label": membership.get_role_display(),
+        "joined_at": membership.created_at,
+    }
+
+
 def workspace_people(*, workspace: Workspace, viewer: User) -> dict[str, list[dict]]:
-    """A workspace's members as `viewer` may see them: the client's own people by name, and the
-    vendor's people (annotators, auditors) under pseudonyms unless the viewer is vendor staff."""
+    """A workspace's members as `viewer` may see them (`member_row`), the client's and the vendor's."""
     people: dict[str, list[dict]] = {"client": [], "vendor": []}
     for membership in workspace_members(workspace=workspace):
-        is_vendor = membership.role in VENDOR_ROLES
-        hidden = is_vendor and not viewer.is_staff
-        people["vendor" if is_vendor else "client"].append(
-            {
-                "id": membership.pk,
-                "email": None if hidden else membership.user.email,
-                "full_name": None if hidden else membership.user.full_name,
-                "pseudonym": pseudonym(workspace_id=workspace.pk, user_id=membership.user_id)
-                if is_vendor
-                else None,
-                "role": membership.role,
-                "role_label": membership.get_role_display(),
-                "joined_at": membership.created_at,
-            }
-        )
+        row = member_row(membership=membership, workspace=workspace, viewer=viewer)
+        people["vendor" if membership.role in VENDOR_ROLES else "client"].append(row)
     return people
 
 

@@ -14,12 +14,12 @@ string stands for the lowest bar: `"medicine/cardiology"` any vetted level, `"de
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
 from portal.errors import DomainError
+from portal.numbers import fraction_clean
 from workforce.models import ExpertiseArea, Level, Proficiency
 
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -139,16 +139,10 @@ def requirements_clean(value: Any) -> dict:
         ),
         "timezone": "UTC",
     }
-    score = value.get("min_qualification_score")
-    if score is not None:
-        try:
-            score = Decimal(str(score))
-        except InvalidOperation:
-            score = Decimal(-1)
-        if isinstance(value.get("min_qualification_score"), bool) or not (
-            score.is_finite() and 0 <= score <= 1
-        ):
-            problems["requirements.min_qualification_score"] = ["must be a fraction from 0 to 1"]
+    if (score := value.get("min_qualification_score")) is not None:
+        score, problem = fraction_clean(score)
+        if problem:
+            problems["requirements.min_qualification_score"] = [f"must be {problem}"]
         else:
             clean["min_qualification_score"] = float(score)
     headcount = value.get("headcount", {})

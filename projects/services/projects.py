@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
+from portal.numbers import fraction_clean
 from projects.models import Annotation, Item, Project, Staffing
 from projects.presets import preset_get, questions_fit_item_fields
 from tenants.models import Membership, User, Workspace
@@ -59,16 +58,9 @@ def _settings_clean(values: dict, *, item_fields: dict) -> dict:
         clean["lease_seconds"] = lease
     for rate in ("gold_rate", "audit_rate"):
         if rate in values:
-            try:
-                value = Decimal(str(values[rate]))
-            except InvalidOperation:
-                value = Decimal(-1)
-            places = Project._meta.get_field(rate).decimal_places
-            if not value.is_finite() or not Decimal(0) <= value <= Decimal(1):
-                errors[rate] = ["A rate is a fraction between 0 and 1."]
-            elif value != value.quantize(Decimal(1).scaleb(-places)):
-                # Stored as is, not rounded: 0.12345 would silently become 0.123.
-                errors[rate] = [f"At most {places} decimal places."]
+            value, problem = fraction_clean(values[rate], Project._meta.get_field(rate).decimal_places)
+            if problem:
+                errors[rate] = [f"A rate is {problem}."]
             clean[rate] = value
     if "priority" in values:
         priority = values["priority"]

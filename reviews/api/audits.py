@@ -224,6 +224,8 @@ class AdjudicationResolveApi(WorkspaceApi):
         comment = data.get("comment") or ""
         if not isinstance(comment, str):
             raise DomainError("comment is text.", code="invalid_adjudication", fields={"comment": ["Text."]})
+        if result is not None:
+            result = result_from(request)  # an object, or a 400 naming `result`
         try:
             adjudication = adjudication_resolve(
                 auditor=request.user,

@@ -45,7 +45,13 @@ def adjudication_resolve(
         raise DomainError(
             "Pick one annotation or write the answer.",
             code="invalid_adjudication",
-            fields={"annotation_id": ["give annotation_id or result, not both"]},
+            fields={
+                "annotation_id": [
+                    "Give annotation_id or result, not both."
+                    if annotation_id is not None
+                    else "Give annotation_id or result."
+                ]
+            },
         )
     chosen = None
     if annotation_id is not None:

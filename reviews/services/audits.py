@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from portal.errors import ConflictError, DomainError, NotFoundError
+from portal.parsers import json_type
 from projects.models import Annotation, Item, Project
 from projects.questions import result_validate
 from reviews.models import Audit, Consensus
@@ -109,7 +110,9 @@ def audit_submit(
             "name at least one category for minor issues or a fail"
         )
     corrected = None
-    if corrected_result is not None:
+    if corrected_result is not None and not isinstance(corrected_result, dict):
+        problems["corrected_result"] = [f"An object keyed by question, not {json_type(corrected_result)}."]
+    elif corrected_result is not None:
         try:
             corrected = result_validate(
                 questions=project.questions, result=corrected_result, item=annotation.item.payload

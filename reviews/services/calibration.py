@@ -36,18 +36,35 @@ def calibration_start(
     guideline_version: GuidelineVersion | None = None,
 ) -> CalibrationRound:
     """Open a round for every annotator staffed on the project (the project's gold items by default)."""
-    # Rounds of a project open one at a time (a guideline publish holds this lock already), so a
-    # second one is told a round is open instead of meeting the one-open-round index.
-    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk", flat=True).first()
+    limit = CalibrationRound._meta.get_field("reason").max_length
+    if len(reason) > limit:
+        raise DomainError(
+            "The reason is too long.",
+            code="invalid_calibration",
+            fields={"reason": [f"At most {limit} characters."]},
+        )
+    # One start at a time per project (the project's row first, as publishing a guideline locks
+    # it): a second start waits for the first and then finds its round open.
+    Project.objects.select_for_update().filter(pk=project.pk).first()
     if CalibrationRound.objects.filter(project=project, status=CalibrationRound.Status.OPEN).exists():
         raise ConflictError("A calibration round is open already; close it first.", code="calibration_open")
     items = Item.objects.filter(project=project)
     if item_ids is None:
         chosen = list(items.filter(is_gold=True).order_by("id").values_list("id", flat=True)[:MAX_ITEMS])
     else:
-        if not isinstance(item_ids, list) or not all(isinstance(i, int) for i in item_ids):
+        if (
+            not isinstance(item_ids, list)
+            or not item_ids
+            or not all(isinstance(i, int) and not isinstance(i, bool) for i in item_ids)
+        ):
             raise DomainError(
-                "item_ids is a list of item ids.", code="invalid_calibration", fields={"item_ids": ["ids"]}
+                "item_ids is a list of item ids.",
+                code="invalid_calibration",
+                fields={
+                    "item_ids": [
+                        "A non-empty list of item ids (whole numbers); leave it out for the gold items."
+                    ]
+                },
             )
         chosen = list(items.filter(pk__in=item_ids).order_by("id").values_list("id", flat=True))
         missing = sorted(set(item_ids) - set(chosen))
@@ -64,7 +81,7 @@ def calibration_start(
     round_ = CalibrationRound.objects.create(
         project=project,
         guideline_version=guideline_version,
-        reason=reason[:300],
+        reason=reason,
         item_ids=chosen,
         pass_mark=review_policy(project).calibration_pass_mark,
         created_by=actor,
@@ -80,7 +97,7 @@ def calibration_start(
         action="calibration.started",
         workspace=workspace,
         target=project.name,
-        data={"project_id": project.pk, "round_id": round_.pk, "items": len(chosen), "reason": reason[:300]},
+        data={"project_id": project.pk, "round_id": round_.pk, "items": len(chosen), "reason": reason},
     )
     return round_
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import secrets
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 
 from portal.errors import DomainError
+from portal.numbers import fraction_clean
 from projects.models import Project
 from projects.questions import KINDS
 from reviews.models import ReviewPolicy
@@ -15,6 +16,8 @@ from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
 
 FRACTIONS = ("low_quality_audit_rate", "quality_threshold", "disagreement_threshold", "calibration_pass_mark")
+CATEGORY_LENGTH = 60
+PLACES = 3  # the decimal places of every fraction the policy keeps
 COUNTS = {"new_annotator_audits": (0, 1000), "quality_window": (1, 1000), "quality_minimum": (1, 1000)}
 
 
@@ -28,23 +31,6 @@ def review_policy(project: Project) -> ReviewPolicy:
     return policy
 
 
-def _fraction(value, places: int | None = None) -> Decimal | None:
-    """`value` as a fraction from 0 to 1 (with at most `places` decimals), or None when it is not
-    one: not a number, NaN, out of range, or more precise than the field stores (it would be
-    rounded silently)."""
-    if isinstance(value, bool):
-        return None
-    try:
-        fraction = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    if not fraction.is_finite() or not Decimal(0) <= fraction <= Decimal(1):
-        return None
-    if places is not None and fraction != fraction.quantize(Decimal(1).scaleb(-places)):
-        return None
-    return fraction
-
-
 def _thresholds_clean(value) -> tuple[dict, str | None]:
     """`{"rating": 0.8}`: a fraction per question kind."""
     if not isinstance(value, dict):
@@ -53,9 +39,9 @@ def _thresholds_clean(value) -> tuple[dict, str | None]:
     for kind, threshold in value.items():
         if kind not in KINDS:
             return {}, f"'{kind}' is not a question kind; use: {', '.join(KINDS)}"
-        fraction = _fraction(threshold)
-        if fraction is None:
-            return {}, f"the threshold for {kind} must be a fraction from 0 to 1"
+        fraction, problem = fraction_clean(threshold, PLACES)
+        if problem:
+            return {}, f"the threshold for {kind} must be {problem}"
         clean[kind] = float(fraction)
     return clean, None
 
@@ -75,11 +61,9 @@ def review_policy_update(
     problems: dict[str, list[str]] = {}
     for name, value in changes.items():
         if name in FRACTIONS:
-            places = ReviewPolicy._meta.get_field(name).decimal_places
-            fraction = _fraction(value, places)
-            if fraction is None:
-                problems[name] = [f"a fraction from 0 to 1, with at most {places} decimal places"]
-            value = fraction
+            value, problem = fraction_clean(value, PLACES)
+            if problem:
+                problems[name] = [problem]
         elif name in COUNTS:
             low, high = COUNTS[name]
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -89,9 +73,11 @@ def review_policy_update(
             if problem:
                 problems[name] = [problem]
         elif name == "error_categories":
-            names = [v.strip()[:60] for v in value if isinstance(v, str)] if isinstance(value, list) else []
+            names = [v.strip() for v in value if isinstance(v, str)] if isinstance(value, list) else []
             if not names or len(names) != len(value) or not all(names) or len(set(names)) != len(names):
                 problems[name] = ["a non-empty list of distinct category names"]
+            elif any(len(category) > CATEGORY_LENGTH for category in names):
+                problems[name] = [f"a category name has at most {CATEGORY_LENGTH} characters"]
             value = names
         else:
             problems[name] = ["not a review setting"]

@@ -77,9 +77,9 @@ def membership_add(*, actor: User | None, workspace: Workspace, user: User, role
 def membership_change_role(*, actor: User, workspace: Workspace, membership_id: int, role: str) -> Membership:
     role = _role_validate(role)
     membership = _locked_membership(workspace, membership_id)
+    vendor_roles_check(actor=actor, roles={membership.role, role})
     if membership.role == role:
         return membership
-    vendor_roles_check(actor=actor, roles={membership.role, role})
     _keep_one_manager(workspace, membership)
     previous = membership.role
     membership.role = role

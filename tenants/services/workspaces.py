@@ -58,6 +58,21 @@ def workspace_slug_validate(slug: str) -> str:
     return slug
 
 
+CURRENCY_PATTERN = re.compile(r"^[A-Z]{3}$")
+
+
+def workspace_currency_validate(currency: str) -> str:
+    """A three-letter ISO 4217 code, stored in capitals ("usd" is USD)."""
+    code = currency.strip().upper() if isinstance(currency, str) else ""
+    if not CURRENCY_PATTERN.match(code):
+        raise DomainError(
+            f"'{currency}' is not a currency code.",
+            code="invalid_currency",
+            fields={"currency": ["A three-letter ISO 4217 code, such as USD or EUR."]},
+        )
+    return code
+
+
 def workspace_schema_name(slug: str) -> str:
     return "ws_" + slug.replace("-", "_")
 
@@ -81,12 +96,15 @@ def workspace_provision(
     currency: str = "USD",
 ) -> Workspace:
     """Create a workspace: its row, schema, domain, and an invitation for its first manager."""
-    from members.services import invitation_create
+    from members.services import invitation_create, invitation_email_validate
 
     slug = workspace_slug_validate(slug)
     name = (name or "").strip()
     if not name:
         raise DomainError("A workspace needs a name.", fields={"name": ["This field is required."]})
+    currency = workspace_currency_validate(currency)
+    if manager_email:
+        manager_email = invitation_email_validate(manager_email, field="manager_email")
     template = schema_template_current()  # may migrate a scratch schema once: outside the transaction
     with transaction.atomic():
         if Workspace.objects.filter(slug=slug).exists():

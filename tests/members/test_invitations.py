@@ -1,14 +1,15 @@
+import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from members.models import Invitation
 from members.services import invitation_create, invitations_expire
 from members.tasks import invitation_send
-from tenants.models import Membership, Role, User
+from tenants.models import AuditLog, Membership, Role, User, Workspace
 from tests.conftest import PASSWORD
 
 
@@ -171,3 +172,66 @@ def test_clients_neither_see_nor_revoke_the_vendors_invitations(acme, staff):
     assert invitation.revoked_at is None
     connection.set_schema_to_public()
     assert "expert@example.com" in acme.client(staff).get("/members/").content.decode()
+
+
+def test_an_email_address_too_long_to_store_is_a_400_naming_email(acme):
+    """An address over 254 characters passes the email syntax check but not the column."""
+    long_address = "a" * 300 + "@example.com"
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.post(
+        "/api/v1/invitations/",
+        {"email": long_address, "role": "client_viewer"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_email"
+    assert set(response.json()["fields"]) == {"email"}
+    connection.set_tenant(acme.workspace)
+    assert not Invitation.objects.exists()
+
+
+def test_two_invitations_of_one_address_at_once_leave_one_open(django_db_setup, django_db_blocker):
+    """The second waits for the first and replaces it, as a later invitation does."""
+    email = "twice@race.example"
+    with django_db_blocker.unblock():
+        workspace = Workspace.objects.get(slug="acme")
+        manager = User.objects.get(email="manager@acme.test")
+    made, hold, outcome = threading.Event(), threading.Event(), []
+
+    def invite(held: bool) -> None:
+        with django_db_blocker.unblock():
+            connection.set_tenant(workspace)
+            try:
+                with transaction.atomic():
+                    invitation_create(
+                        actor=manager, workspace=workspace, email=email, role=Role.CLIENT_VIEWER
+                    )
+                    if held:
+                        made.set()
+                        hold.wait(10)
+                outcome.append("invited")
+            finally:
+                connection.close()
+
+    first = threading.Thread(target=invite, args=(True,))
+    first.start()
+    try:
+        assert made.wait(10)
+        second = threading.Thread(target=invite, args=(False,))
+        second.start()
+        second.join(1)
+        hold.set()
+        first.join(10)
+        second.join(10)
+        assert outcome == ["invited", "invited"]
+        with django_db_blocker.unblock():
+            connection.set_tenant(workspace)
+            assert Invitation.objects.filter(email=email).count() == 2
+            assert Invitation.objects.filter(email=email, revoked_at__isnull=True).count() == 1
+    finally:
+        hold.set()
+        with django_db_blocker.unblock():
+            connection.set_tenant(workspace)
+            Invitation.objects.filter(email=email).delete()
+            connection.set_schema_to_public()
+            AuditLog.objects.filter(target=email).delete()

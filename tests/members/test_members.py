@@ -102,3 +102,43 @@ def test_a_membership_of_another_workspace_is_404(acme, globex):
     assert client.post(f"/members/{foreign.pk}/role/", {"role": "annotator"}).status_code == 404
     foreign.refresh_from_db()
     assert foreign.role == Role.CLIENT_VIEWER
+
+
+def test_a_client_manager_cannot_read_a_vendor_persons_identity_through_a_role_change(acme, staff):
+    """Setting an annotator's role to the one they have changes nothing, and the answer names them
+    by pseudonym, as the members list does: never by email or name."""
+    annotator = acme.users[Role.ANNOTATOR]
+    membership = Membership.objects.get(workspace=acme.workspace, user=annotator)
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    response = client.patch(
+        f"/api/v1/members/{membership.pk}/", {"role": "annotator"}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "vendor_managed"
+    assert annotator.email not in response.content.decode()
+    assert annotator.full_name not in response.content.decode()
+    connection.set_schema_to_public()
+    staff_view = acme.client(staff).patch(
+        f"/api/v1/members/{membership.pk}/", {"role": "annotator"}, content_type="application/json"
+    )
+    assert staff_view.status_code == 200
+    alias = pseudonym(workspace_id=acme.workspace.pk, user_id=annotator.pk)
+    assert staff_view.json() == {
+        "id": membership.pk,
+        "email": annotator.email,
+        "full_name": annotator.full_name,
+        "pseudonym": alias,
+        "role": "annotator",
+        "joined_at": staff_view.json()["joined_at"],
+    }
+
+
+def test_a_role_change_answers_with_the_member_as_the_list_shows_them(acme):
+    viewer = Membership.objects.get(workspace=acme.workspace, role=Role.CLIENT_VIEWER)
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+    listed = next(row for row in client.get("/api/v1/members/").json()["results"] if row["id"] == viewer.pk)
+    connection.set_schema_to_public()
+    changed = client.patch(
+        f"/api/v1/members/{viewer.pk}/", {"role": "client_manager"}, content_type="application/json"
+    )
+    assert changed.json() == {**listed, "role": "client_manager"}

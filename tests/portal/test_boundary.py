@@ -2,6 +2,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.http import HttpResponse
+from django.test import Client
 
 from portal.boundary import ALL_ROLES, MANAGERS, WorkspaceApi, WorkspaceView
 from tenants.models import Role
@@ -106,3 +107,23 @@ def test_a_method_the_endpoint_does_not_have_is_a_405_to_members_only(acme, glob
         "/api/v1/projects/", {}, content_type="application/json"
     )
     assert viewer.status_code == 404
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_api_path_that_leads_nowhere_is_a_json_404(acme, public_client, settings, debug):
+    """A path under /api/ that no endpoint serves, on a workspace host, the public host or a host
+    that is no workspace, answers the API's own 404 body, with or without DEBUG's error pages."""
+    settings.DEBUG = debug
+    manager = acme.users[Role.CLIENT_MANAGER]
+    responses = [
+        acme.client(manager).get("/api/v1/projectz/"),
+        public_client(manager).get("/api/v1/nope/"),
+        Client(HTTP_HOST="nowhere.localhost").get("/api/v1/me/"),
+    ]
+    for response in responses:
+        connection.set_schema_to_public()
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"code": "not_found", "message": "Not found.", "fields": {}}
+    page = acme.client(manager).get("/no-such-page/")
+    assert page.status_code == 404 and "text/html" in page["Content-Type"]

@@ -138,15 +138,17 @@ def test_a_rate_with_more_decimal_places_than_stored_is_a_400_not_rounded(acme, 
     assert created.status_code == 400, created.content[:300]
     assert created.json()["code"] == "invalid_project"
     assert created.json()["fields"] == {
-        "gold_rate": ["At most 3 decimal places."],
-        "audit_rate": ["At most 3 decimal places."],
+        "gold_rate": ["A rate is a fraction from 0 to 1 with at most 3 decimal places."],
+        "audit_rate": ["A rate is a fraction from 0 to 1 with at most 3 decimal places."],
     }
     connection.set_schema_to_public()
     edited = client.patch(
         f"/api/v1/projects/{project.pk}/", {"audit_rate": 0.1239}, content_type="application/json"
     )
     assert edited.status_code == 400, edited.content[:300]
-    assert edited.json()["fields"] == {"audit_rate": ["At most 3 decimal places."]}
+    assert edited.json()["fields"] == {
+        "audit_rate": ["A rate is a fraction from 0 to 1 with at most 3 decimal places."]
+    }
     connection.set_schema_to_public()
     exact = client.patch(
         f"/api/v1/projects/{project.pk}/",

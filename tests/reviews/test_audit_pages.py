@@ -732,3 +732,31 @@ def test_coming_back_to_a_stale_claim_renews_it(acme, project, auditor, worked):
     audit.refresh_from_db()
     assert audit.auditor_id == auditor.pk
     assert audit.claimed_at > timezone.now() - timedelta(minutes=1)
+
+
+def test_a_correction_that_is_not_an_object_is_named_as_sent(acme, project, auditor, worked):
+    client = acme.client(auditor)
+    audit_id = client.post(f"/api/v1/projects/{project.pk}/audits/next/").json()["audit"]["id"]
+    for sent, what in (("A", "a string"), ([1], "an array")):
+        refused = client.post(
+            f"/api/v1/audits/{audit_id}/verdict/",
+            {"verdict": "pass", "corrected_result": sent},
+            content_type="application/json",
+        )
+        assert refused.status_code == 400
+        assert refused.json()["fields"] == {"corrected_result": [f"An object keyed by question, not {what}."]}
+    _in_acme(acme)
+    assert Audit.objects.get(pk=audit_id).status == "pending"
+
+
+def test_an_adjudication_answer_that_is_not_an_object_is_named_as_sent(acme, project, auditor, split):
+    client = acme.client(auditor)
+    listed = client.get(f"/api/v1/projects/{project.pk}/adjudications/").json()["results"]
+    url = f"/api/v1/adjudications/{listed[0]['id']}/resolve/"
+    refused = client.post(url, {"result": "A"}, content_type="application/json")
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "invalid_result"
+    assert refused.json()["fields"] == {"result": ["An object, not a string."]}
+    neither = client.post(url, {}, content_type="application/json")
+    assert neither.status_code == 400
+    assert neither.json()["fields"] == {"annotation_id": ["Give annotation_id or result."]}

@@ -316,3 +316,23 @@ def test_a_draft_is_kept_in_the_database_until_its_answer_is_sent(acme, project,
     assert following["item"]["id"] != item_id and following["assignment"]["draft"] is None
     answered = client.put(base + f"drafts/{item_id}/", {"draft": draft}, content_type="application/json")
     assert answered.status_code == 404  # an answered item takes no more drafts
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"reason": "Check", "item_ids": [True]}, "item_ids"),
+        ({"reason": "Check", "item_ids": []}, "item_ids"),
+        ({"reason": "x" * 301}, "reason"),
+    ],
+)
+def test_a_calibration_start_that_cannot_be_kept_as_sent_is_a_400(acme, project, auditor, body, field):
+    """`true` is not item 1, an empty list of items is not "the default items", and a reason over
+    300 characters is refused rather than cut short."""
+    gold_items(project, 2)
+    response = _post(acme.client(auditor), f"/api/v1/projects/{project.pk}/calibration/start/", body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_calibration"
+    assert set(response.json()["fields"]) == {field}
+    connection.set_tenant(acme.workspace)
+    assert not CalibrationRound.objects.filter(project=project).exists()

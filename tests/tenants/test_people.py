@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from django.core import mail
 from django.db import connection
 
@@ -178,3 +179,39 @@ def test_token_sign_in_brings_the_membership_of_the_requests_workspace_only(acme
         None,
     )
     assert not hasattr(token_authenticate(other), "token_membership")
+
+
+def test_a_first_manager_email_too_long_to_store_is_a_400_and_no_workspace(staff, public_client):
+    response = public_client(staff).post(
+        "/api/v1/workspaces/",
+        {"slug": "longmail", "name": "Long mail", "manager_email": "a" * 300 + "@example.com"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_email"
+    assert set(response.json()["fields"]) == {"manager_email"}
+    assert not Workspace.objects.filter(slug="longmail").exists()
+
+
+@pytest.mark.parametrize("currency", ["usd", " EUR "])
+def test_the_workspace_api_stores_a_currency_code_in_capitals(staff, public_client, currency):
+    response = public_client(staff).post(
+        "/api/v1/workspaces/",
+        {"slug": "hooli", "name": "Hooli", "currency": currency},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    assert response.json()["currency"] == currency.strip().upper()
+    assert Workspace.objects.get(slug="hooli").currency == currency.strip().upper()
+
+
+@pytest.mark.parametrize("currency", ["1", "U$D", "", "EU", 840])
+def test_a_currency_that_is_not_a_three_letter_code_is_a_400(staff, public_client, currency):
+    response = public_client(staff).post(
+        "/api/v1/workspaces/",
+        {"slug": "hooli", "name": "Hooli", "currency": currency},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"currency"}
+    assert not Workspace.objects.filter(slug="hooli").exists()
