@@ -17,7 +17,7 @@ from projects.api import result_from
 from reviews import selectors_audits as selectors
 from reviews.models import Adjudication, Audit
 from reviews.services.adjudications import adjudication_resolve
-from reviews.services.audits import audit_blind_answer, audit_next, audit_submit
+from reviews.services.audits import annotation_revision, audit_blind_answer, audit_next, audit_submit
 from reviews.services.policy import review_policy
 from reviews.services.quality import quality_reinstate
 from tenants.models import Role
@@ -53,6 +53,7 @@ def audit_body(audit: Audit, *, reveal: bool) -> dict:
         },
         "item": {"id": item.pk, "external_id": item.external_id, "payload": item.payload},
         "result": annotation.result if reveal else None,
+        "revision": annotation_revision(annotation),
         "reference_result": item.gold_answer if reveal and item.is_gold else None,
         "guideline_version": version.number if version else None,
         "blind": not reveal,
@@ -148,6 +149,7 @@ class AuditVerdictApi(WorkspaceApi):
             error_categories=data.get("error_categories"),
             corrected_result=data.get("corrected_result"),
             comment=comment,
+            revision=data.get("revision"),
         )
         return Response(
             {

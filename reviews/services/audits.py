@@ -81,6 +81,12 @@ def audit_blind_answer(*, auditor: User, audit_id: int, result: dict) -> Audit:
     return audit
 
 
+def annotation_revision(annotation: Annotation) -> int:
+    """How many times the annotation has been edited: 0 as submitted. An auditor's verdict names
+    the revision it judged, since the annotator may edit while the audit is pending."""
+    return annotation.revisions.count()
+
+
 @transaction.atomic
 def audit_submit(
     *,
@@ -91,9 +97,28 @@ def audit_submit(
     error_categories: list | None = None,
     corrected_result: dict | None = None,
     comment: str = "",
+    revision: int | None = None,
 ) -> Audit:
+    """Judge the claimed audit's annotation. Given `revision` (the one the auditor looked at), an
+    annotation edited since is a 409 `annotation_changed`, and nothing is written."""
     audit = _claimed(auditor, audit_id)
     project, annotation = audit.project, audit.annotation
+    if revision is not None:
+        if isinstance(revision, bool) or not isinstance(revision, int) or revision < 0:
+            raise DomainError(
+                "revision is the annotation's revision you judged.",
+                code="invalid_audit",
+                fields={"revision": ["A whole number from 0, as the audit gave it."]},
+            )
+        # Edits lock the annotation row: none can land between this count and the verdict.
+        Annotation.objects.select_for_update().filter(pk=annotation.pk).exists()
+        current = annotation_revision(annotation)
+        if current != revision:
+            raise ConflictError(
+                "The annotator changed this annotation after you opened it: look at it again.",
+                code="annotation_changed",
+                fields={"revision": [str(current)]},
+            )
     policy = review_policy(project)
     problems: dict[str, list[str]] = {}
     if verdict not in Audit.Verdict.values:

@@ -28,7 +28,7 @@ from projects.services.guidelines import guideline_render
 from reviews import selectors_audits as selectors
 from reviews.models import Audit
 from reviews.services.adjudications import adjudication_resolve
-from reviews.services.audits import audit_blind_answer, audit_next, audit_submit
+from reviews.services.audits import annotation_revision, audit_blind_answer, audit_next, audit_submit
 from reviews.services.policy import review_policy
 from reviews.services.quality import quality_reinstate
 from tenants.models import Role
@@ -97,6 +97,7 @@ class VerdictForm(forms.Form):
     comment = forms.CharField(
         required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment"
     )
+    revision = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, categories: list[str], original: dict, **kwargs):
         super().__init__(*args, **kwargs)
@@ -209,7 +210,9 @@ class AuditView(WorkspaceView, TemplateView):
         reveal = audit.blind_result is not None or not self.blind_mode()
         version = annotation.guideline_version
         verdict_form = kwargs.pop("verdict_form", None) or VerdictForm(
-            categories=review_policy(project).error_categories, original=original
+            categories=review_policy(project).error_categories,
+            original=original,
+            initial={"revision": annotation_revision(annotation)},
         )
         blind_form = kwargs.pop("blind_form", None) or BlindAnswerForm(
             initial={"result": _json_text({q["key"]: None for q in questions})}
@@ -255,8 +258,13 @@ class AuditView(WorkspaceView, TemplateView):
                     error_categories=data["error_categories"],
                     corrected_result=data["corrected_result"],
                     comment=data["comment"],
+                    revision=data["revision"],
                 )
             except DomainError as error:
+                if error.code == "annotation_changed":
+                    # To be judged again as it is now: a fresh form, its correction prefilled anew.
+                    messages.warning(request, error.message)
+                    return self.render_to_response(self.get_context_data(), status=409)
                 form_add_domain_error(form, error)
             else:
                 messages.success(request, f"Verdict on item {audit.annotation.item.external_id} saved.")

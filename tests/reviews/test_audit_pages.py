@@ -760,3 +760,63 @@ def test_an_adjudication_answer_that_is_not_an_object_is_named_as_sent(acme, pro
     neither = client.post(url, {}, content_type="application/json")
     assert neither.status_code == 400
     assert neither.json()["fields"] == {"annotation_id": ["Give annotation_id or result."]}
+
+
+def _prefer_b_instead(annotation: Annotation, person: User) -> None:
+    """The annotator edits their answer to prefer canonical response B, as they see it."""
+    from projects.services.queue import annotation_revise
+
+    order = annotation.assignment.response_order or [0, 1]
+    annotation_revise(
+        annotator=person, annotation_id=annotation.pk, result=pairwise_result("AB"[order.index(1)])
+    )
+
+
+def test_a_verdict_on_an_answer_changed_since_it_was_opened_is_refused(
+    acme, project, annotators, auditor, worked
+):
+    """The annotator may edit while the audit is pending: a verdict names the revision the auditor
+    looked at, and one the annotator has changed since is judged again, not accepted unseen."""
+    client = acme.client(auditor)
+    client.post(f"/projects/{project.pk}/audits/next/")
+    _in_acme(acme)
+    audit = Audit.objects.get(annotation=worked)
+    html = _body(client.get(f"/audits/{audit.pk}/"))
+    assert 'type="hidden" name="revision" value="0"' in html
+    _in_acme(acme)
+    _prefer_b_instead(worked, annotators[0])
+
+    stale = client.post(f"/audits/{audit.pk}/", {"verdict": "pass", "revision": "0"})
+    assert stale.status_code == 409
+    html = _body(stale)
+    assert "The annotator changed this annotation after you opened it" in html
+    assert "B is better (clearly better)" in html  # the answer as it is now
+    assert 'type="hidden" name="revision" value="1"' in html
+    _in_acme(acme)
+    audit.refresh_from_db()
+    assert (audit.status, Annotation.objects.get(pk=worked.pk).status) == ("pending", "submitted")
+
+    judged = client.post(f"/audits/{audit.pk}/", {"verdict": "pass", "revision": "1"})
+    assert judged.status_code == 302
+    _in_acme(acme)
+    assert Annotation.objects.get(pk=worked.pk).status == Annotation.Status.ACCEPTED
+
+
+def test_the_audit_api_names_the_revision_and_refuses_a_verdict_on_another(
+    acme, project, annotators, auditor, worked
+):
+    client = acme.client(auditor)
+    body = client.post(f"/api/v1/projects/{project.pk}/audits/next/", content_type="application/json").json()
+    audit_id = body["audit"]["id"]
+    assert body["revision"] == 0
+    _in_acme(acme)
+    _prefer_b_instead(worked, annotators[0])
+    url = f"/api/v1/audits/{audit_id}/verdict/"
+    malformed = client.post(url, {"verdict": "pass", "revision": "0"}, content_type="application/json")
+    assert malformed.status_code == 400 and set(malformed.json()["fields"]) == {"revision"}
+    stale = client.post(url, {"verdict": "pass", "revision": 0}, content_type="application/json")
+    assert stale.status_code == 409
+    assert (stale.json()["code"], stale.json()["fields"]) == ("annotation_changed", {"revision": ["1"]})
+    assert client.get(f"/api/v1/audits/{audit_id}/").json()["revision"] == 1
+    judged = client.post(url, {"verdict": "pass", "revision": 1}, content_type="application/json")
+    assert judged.status_code == 200 and judged.json()["audit"]["status"] == "done"
