@@ -3,7 +3,8 @@
 The whole input is validated before anything is written; a bad row rejects the import with line
 numbers and reasons. `external_id` makes imports idempotent: rows whose id the project already
 has are counted as duplicates and left alone. Writing is one `COPY` into the items table inside
-one transaction, under a per-project advisory lock so two imports of one project never race.
+one transaction, under a per-project advisory lock so two imports of one project never race, with
+the project checked once for all rows rather than by the foreign key row by row.
 Large files run as a Celery job that reports progress on its `ImportJob` row.
 """
 
@@ -317,11 +318,12 @@ def _copy_json(text: str) -> str:
 def _row_triggers_off(cursor) -> bool:
     """Stop row triggers firing for the rest of the transaction, when the database role may.
 
-    The only triggers on the items table are its project foreign key's, which check each row at
-    commit: a third of a large import's time, for a check `rows_write` makes once. A role may do
-    this when it is a superuser or has been granted SET on session_replication_role; any other role
-    keeps the checks and only imports more slowly. A failed write rolls the setting back with
-    everything else; a successful one must set it back to `origin` itself.
+    The only triggers an insert into the items table fires are its project foreign key's, which
+    check each row at commit: a third of a large import's time, for a check `rows_write` makes
+    once. A role may do this when it is a superuser or has been granted SET on
+    session_replication_role; any other role keeps the checks and only imports more slowly. A
+    failed write rolls the setting back with everything else; a successful one must set it back to
+    `origin` itself.
     """
     try:
         with transaction.atomic():
