@@ -16,6 +16,7 @@ from tenants.models import PERSON
 
 USER = settings.AUTH_USER_MODEL
 FRACTION = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))]
+COMMENT_MAX_LENGTH = 5000  # an audit's or adjudication's comment
 DEFAULT_ERROR_CATEGORIES = [
     "factual_error",
     "guideline_violation",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from portal.errors import ConflictError, DomainError, NotFoundError
 from projects.models import Annotation
 from projects.questions import result_validate
-from reviews.models import Adjudication, Consensus
+from reviews.models import COMMENT_MAX_LENGTH, Adjudication, Consensus
 from reviews.selectors import auditor_staffed
 from tenants.models import User, Workspace
 from tenants.services.audit import audit_record
@@ -53,6 +53,13 @@ def adjudication_resolve(
                 ]
             },
         )
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        raise DomainError(
+            "The comment is too long.",
+            code="invalid_adjudication",
+            fields={"comment": [f"At most {COMMENT_MAX_LENGTH:,} characters."]},
+        )
     chosen = None
     if annotation_id is not None:
         chosen = Annotation.objects.filter(pk=annotation_id, item=item, status__in=LIVE).first()
@@ -69,7 +76,7 @@ def adjudication_resolve(
     adjudication.auditor = auditor
     adjudication.chosen_annotation = chosen
     adjudication.consensus_result = final
-    adjudication.comment = (comment or "").strip()[:5000]
+    adjudication.comment = comment
     adjudication.resolved_at = timezone.now()
     adjudication.save()
     Consensus.objects.update_or_create(

@@ -12,7 +12,7 @@ from portal.errors import ConflictError, DomainError, NotFoundError
 from portal.parsers import json_type
 from projects.models import Annotation, Item, Project
 from projects.questions import result_validate
-from reviews.models import Audit, Consensus
+from reviews.models import COMMENT_MAX_LENGTH, Audit, Consensus
 from reviews.selectors import auditor_staffed
 from reviews.services.policy import review_policy
 from reviews.services.quality import quality_refresh
@@ -145,6 +145,9 @@ def audit_submit(
         except DomainError as error:
             for field, messages in error.fields.items():
                 problems[f"corrected_result.{field}"] = messages
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX_LENGTH:
+        problems["comment"] = [f"At most {COMMENT_MAX_LENGTH:,} characters."]
     if problems:
         raise DomainError("The verdict is not complete.", code="invalid_audit", fields=problems)
     audit.verdict, audit.error_categories, audit.corrected_result = (
@@ -152,7 +155,7 @@ def audit_submit(
         sorted(set(categories)),
         corrected,
     )
-    audit.comment = (comment or "").strip()[:5000]
+    audit.comment = comment
     audit.status, audit.finished_at = Audit.Status.DONE, timezone.now()
     audit.save()
     if verdict == Audit.Verdict.FAIL:

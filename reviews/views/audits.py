@@ -26,7 +26,7 @@ from projects.presentation import item_display, result_display
 from projects.questions import result_as_answer
 from projects.services.guidelines import guideline_render
 from reviews import selectors_audits as selectors
-from reviews.models import Audit
+from reviews.models import COMMENT_MAX_LENGTH, Audit
 from reviews.services.adjudications import adjudication_resolve
 from reviews.services.audits import annotation_revision, audit_blind_answer, audit_next, audit_submit
 from reviews.services.policy import review_policy
@@ -95,7 +95,10 @@ class VerdictForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": JSON_ROWS, "class": "code", "spellcheck": "false"}),
     )
     comment = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment"
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment",
     )
     revision = forms.IntegerField(min_value=0, required=False, widget=forms.HiddenInput)
 
@@ -121,7 +124,10 @@ class AdjudicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": JSON_ROWS, "class": "code", "spellcheck": "false"}),
     )
     comment = forms.CharField(
-        required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment"
+        required=False,
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment",
     )
 
     def __init__(self, *args, answers: list, **kwargs):

@@ -820,3 +820,34 @@ def test_the_audit_api_names_the_revision_and_refuses_a_verdict_on_another(
     assert client.get(f"/api/v1/audits/{audit_id}/").json()["revision"] == 1
     judged = client.post(url, {"verdict": "pass", "revision": 1}, content_type="application/json")
     assert judged.status_code == 200 and judged.json()["audit"]["status"] == "done"
+
+
+def test_a_verdict_comment_too_long_to_keep_is_refused_not_cut(acme, project, auditor, worked):
+    client = acme.client(auditor)
+    claimed = client.post(f"/api/v1/projects/{project.pk}/audits/next/", content_type="application/json")
+    audit_id = claimed.json()["audit"]["id"]
+    verdict = client.post(
+        f"/api/v1/audits/{audit_id}/verdict/",
+        {"verdict": "pass", "comment": "x" * 5001},
+        content_type="application/json",
+    )
+    assert (verdict.status_code, verdict.json()["fields"]) == (
+        400,
+        {"comment": ["At most 5,000 characters."]},
+    )
+    _in_acme(acme)
+    assert Audit.objects.get(pk=audit_id).status == "pending"
+
+
+def test_an_adjudication_comment_too_long_to_keep_is_refused_not_cut(acme, project, auditor, split):
+    (first_a, _), _ = split
+    client = acme.client(auditor)
+    adjudication_id = client.get(f"/api/v1/projects/{project.pk}/adjudications/").json()["results"][0]["id"]
+    answer = client.post(
+        f"/api/v1/adjudications/{adjudication_id}/resolve/",
+        {"annotation_id": first_a.pk, "comment": "x" * 5001},
+        content_type="application/json",
+    )
+    assert (answer.status_code, answer.json()["fields"]) == (400, {"comment": ["At most 5,000 characters."]})
+    _in_acme(acme)
+    assert Adjudication.objects.get(pk=adjudication_id).status == "open"
