@@ -255,6 +255,10 @@ def test_the_managers_annotation_page_shows_the_result_and_its_revisions_in_word
     )
     text = page.content.decode()
     assert page.status_code == 200
+    item_link = (
+        f'<a href="/projects/{project.pk}/items/{annotation.item_id}/">{annotation.item.external_id}</a>'
+    )
+    assert item_link in text and " · Submitted" in text  # the status in words, not its code
     # A tie is null, as in the API and the exports; Python's None and quotes never show.
     assert text.count("&quot;honesty&quot;: null") == 2  # the result and its one earlier revision
     assert "None" not in text and "&#x27;preference&#x27;" not in text
