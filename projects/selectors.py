@@ -97,16 +97,11 @@ def project_throughput(project: Project, *, workspace: Workspace) -> list[dict]:
 ITEM_STATUSES = ("pending", "in_progress", "done")
 
 
-def items_browse(
-    *,
-    project: Project,
-    status: str = "",
-    needs_rereview: bool = False,
-    guideline_version: int | None = None,
-    after_id: int = 0,
-    limit: int = 50,
-) -> list[Item]:
-    items = Item.objects.filter(project=project, pk__gt=after_id).order_by("id")
+def items_matching(
+    *, project: Project, status: str = "", needs_rereview: bool = False, guideline_version: int | None = None
+) -> QuerySet[Item]:
+    """The project's items that pass the item browser's filters, in no particular order."""
+    items = Item.objects.filter(project=project)
     if status == "done":
         items = items.filter(completed_count__gte=project.overlap)
     elif status == "in_progress":
@@ -121,7 +116,23 @@ def items_browse(
                 Annotation.objects.filter(item=OuterRef("pk"), guideline_version__number=guideline_version)
             )
         )
-    return list(items[:limit])
+    return items
+
+
+def items_browse(
+    *,
+    project: Project,
+    after_id: int = 0,
+    before_id: int | None = None,
+    limit: int = 50,
+    **filters,
+) -> list[Item]:
+    """A page of matching items in import order: the first `limit` after `after_id`, or, given
+    `before_id`, the last `limit` before it (the page before)."""
+    items = items_matching(project=project, **filters)
+    if before_id is not None:
+        return list(reversed(items.filter(pk__lt=before_id).order_by("-id")[:limit]))
+    return list(items.filter(pk__gt=after_id).order_by("id")[:limit])
 
 
 def annotations_page(*, project: Project, after_id: int = 0, limit: int = 100) -> list[Annotation]:

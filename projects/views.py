@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect
@@ -190,29 +192,35 @@ class ItemBrowserView(ProjectPage):
     roles = READERS
     template_name = "projects/item_browser.html"
     PAGE = 50
+    FILTERS = ("status", "guideline_version", "needs_rereview")
 
     def get_context_data(self, **kwargs):
         project = self.get_project()
         query = self.request.GET
         try:
             after = max(0, int(query.get("after") or 0))
+            before = max(0, int(query["before"])) if query.get("before") else None
             version = int(query.get("guideline_version") or 0) or None
         except ValueError:
-            after, version = 0, None
+            after, before, version = 0, None, None
+        filters = {
+            "status": query.get("status", ""),
+            "needs_rereview": query.get("needs_rereview") == "1",
+            "guideline_version": version,
+        }
         items = selectors.items_browse(
-            project=project,
-            status=query.get("status", ""),
-            needs_rereview=query.get("needs_rereview") == "1",
-            guideline_version=version,
-            after_id=after,
-            limit=self.PAGE,
+            project=project, after_id=after, before_id=before, limit=self.PAGE, **filters
         )
+        matching = selectors.items_matching(project=project, **filters)
         return super().get_context_data(
             project=project,
             items=items,
             filters=query,
             versions=selectors.guideline_versions(project=project),
-            next_after=items[-1].pk if len(items) == self.PAGE else None,
+            matching=matching.count(),
+            filter_query=urlencode({key: query.get(key, "") for key in self.FILTERS}),
+            next_after=items[-1].pk if items and matching.filter(pk__gt=items[-1].pk).exists() else None,
+            previous_before=items[0].pk if items and matching.filter(pk__lt=items[0].pk).exists() else None,
             **kwargs,
         )
 

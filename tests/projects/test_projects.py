@@ -485,3 +485,36 @@ def test_every_link_in_the_project_menu_opens_for_whoever_is_shown_it(acme, proj
         for link in links:
             connection.set_schema_to_public()
             assert client.get(link).status_code == 200, (role, link)
+
+
+def test_the_item_browser_counts_matches_and_pages_both_ways(acme, project, monkeypatch):
+    from projects.services.imports import items_import
+    from projects.views import ItemBrowserView
+    from tests.projects.conftest import pairwise_items
+
+    monkeypatch.setattr(ItemBrowserView, "PAGE", 2)
+    items_import(project=project, records=pairwise_items(2, start=100))  # 7 pending items in all
+    client = acme.client(acme.users[Role.CLIENT_MANAGER])
+
+    def page(query: str) -> tuple[list[str], dict[str, str], str]:
+        html = client.get(f"/projects/{project.pk}/items/?{query}").content.decode()
+        connection.set_tenant(acme.workspace)
+        links = {
+            label: href.replace("&amp;", "&")
+            for href, label in re.findall(r'<a href="\?([^"]+)">(Previous page|Next page)</a>', html)
+        }
+        return re.findall(r'/items/\d+/">([^<]+)</a>', html), links, html
+
+    shown, links, html = page("status=pending")
+    assert shown == ["item-0", "item-1"] and "7 items match; showing 2." in html
+    assert set(links) == {"Next page"}
+    assert links["Next page"].startswith("status=pending&guideline_version=&needs_rereview=&after=")
+    second, links, _ = page(links["Next page"])
+    assert second == ["item-2", "item-3"] and set(links) == {"Previous page", "Next page"}
+    assert page(links["Previous page"])[0] == shown
+    third, links, _ = page(links["Next page"])
+    assert third == ["item-4", "item-100"]
+    fourth, links, html = page(links["Next page"])
+    assert fourth == ["item-101"] and set(links) == {"Previous page"} and "showing 1." in html
+    assert page(links["Previous page"])[0] == third
+    assert "0 items match." in page("status=done")[2]
