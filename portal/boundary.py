@@ -19,6 +19,7 @@ Subclasses may not override `dispatch` or `initial`, so nothing can run before t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -166,12 +167,10 @@ def query_int(request, name: str, default: int, *, minimum: int = 0, maximum: in
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise DomainError(
-            f"'{name}' must be a whole number.", fields={name: [f"'{raw}' is not a number."]}
-        ) from None
+    # Plain ASCII digits with an optional minus: int() would also take " 5", "1_000" and "١٢".
+    if not re.fullmatch(r"-?[0-9]+", raw):
+        raise DomainError(f"'{name}' must be a whole number.", fields={name: [f"'{raw}' is not a number."]})
+    value = int(raw)
     if value < minimum or (maximum is not None and value > maximum):
         allowed = f"{minimum} to {maximum}." if maximum is not None else f"{minimum} or more."
         raise DomainError(f"'{name}' is out of range.", fields={name: [allowed]})

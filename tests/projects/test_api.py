@@ -35,6 +35,11 @@ def test_a_page_limit_is_1_to_500(acme, project, listing):
         assert response.json()["fields"] == {"limit": ["1 to 500."]}
     page = manager("get", f"/api/v1/projects/{project.pk}/{listing}/?limit=1")
     assert page.status_code == 200
+    # Only plain digits: int() alone would take a space, an underscore or Arabic-Indic digits.
+    for limit in ("%205", "1_0", "%D9%A1%D9%A2", "5.0"):
+        response = manager("get", f"/api/v1/projects/{project.pk}/{listing}/?limit={limit}")
+        assert response.status_code == 400, limit
+        assert list(response.json()["fields"]) == ["limit"]
 
 
 def test_a_project_setting_the_api_does_not_take_is_named_not_dropped(acme, project):
